@@ -1,0 +1,1 @@
+"""Command-line tools of the sales KPI project (load, generate, orchestrate)."""

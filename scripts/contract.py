@@ -1,0 +1,54 @@
+"""The raw CRM data contract, read from the dbt sources file (its single machine-readable copy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SOURCES_FILE = PROJECT_ROOT / "models" / "staging" / "crm" / "_crm__sources.yml"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column: its name and logical type (varchar, timestamp, date, boolean, decimal, ...)."""
+
+    name: str
+    data_type: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """One contract table: name, key columns, whether it is required, and its columns in contract order."""
+
+    name: str
+    key: tuple[str, ...]
+    required: bool
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@cache
+def load_contract(path: Path = SOURCES_FILE) -> dict[str, Table]:
+    """Return the contract tables by name, in the order the contract lists them."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    source = next(s for s in doc["sources"] if s["name"] == "crm")
+    tables: dict[str, Table] = {}
+    for t in source["tables"]:
+        meta = t.get("meta", {})
+        tables[t["name"]] = Table(
+            name=t["name"],
+            key=tuple(meta["contract_key"]),
+            required=bool(meta.get("required_table", False)),
+            columns=tuple(Column(c["name"], c["data_type"]) for c in t["columns"]),
+        )
+    return tables
+
+
+REQUIRED_TABLES: tuple[str, ...] = ("sales_reps", "accounts", "opportunities")
