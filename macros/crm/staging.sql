@@ -1,0 +1,173 @@
+{#- The shared part of every base_crm__<table> model: read the raw table, clean and type every contract
+    column, find the current version of each key, and flag what staging must quarantine. The base model
+    then adds its table's own checks and calls crm_disposition(). Rules: docs/staging_rules.md. -#}
+
+{#- Every raw row of a contract table, typed, with diagnostics:
+      _row_hash                   hash of the whole cleaned row (deterministic tie-breaks)
+      _raw_key                    the key as text, for the quarantine report
+      _key_is_invalid             a key column is missing or unparseable
+      _version_rank               1 for the current version of a key (latest updated_at)
+      _missing_required_column    first required column that is empty
+      _unparseable_column / _unparseable_reason / _unparseable_value
+    lower / upper: columns to lower-case or upper-case; collapse: inner whitespace collapsed;
+    required: columns that must be present. -#}
+{% macro crm_typed_rows(table_name, lower=[], upper=[], collapse=[], required=[]) -%}
+    {%- if not execute -%}
+        {#- Parsing: the graph is not built yet; only record the dependency on the source. -#}
+        {%- do source('crm', table_name) -%}
+        {{- return('select 1') -}}
+    {%- endif -%}
+    {%- set node = crm_source_node(table_name) -%}
+    {%- set columns = node.columns.values() | list -%}
+    {%- set names = columns | map(attribute='name') | list -%}
+    {%- set key = node.meta.contract_key -%}
+    {%- set nullable_key = node.meta.get('nullable_key_columns', []) -%}
+    {%- for c in lower + upper + collapse + required -%}
+        {%- if c not in names -%}
+            {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): unknown column " ~ c) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set typed_columns = columns | rejectattr('data_type', 'equalto', 'varchar') | list -%}
+    select
+        ranked_rows.*
+    from (
+        select
+            parsed_rows.*,
+            row_number() over (
+                partition by {{ key | join(', ') }}
+                order by
+                    {% if 'updated_at' in names %}updated_at desc nulls last,{% endif %}
+                    _row_hash
+            ) as _version_rank
+        from (
+            select
+                {{ dbt.hash(crm_row_text(names)) }} as _row_hash,
+                {{ crm_key_text(key) }} as _raw_key,
+                {%- for c in columns %}
+                {{ parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type) }}
+                    as {{ c.name }},
+                {%- endfor %}
+                (
+                    {%- for k in key %}
+                    {%- set c = node.columns[k] %}
+                    {%- if k not in nullable_key %}
+                    {{ k }}__text is null or
+                    {%- endif %}
+                    {%- if c.data_type != 'varchar' %}
+                    ({{ k }}__text is not null and {{ parse_contract_type(k ~ '__text', c.data_type) }} is null) or
+                    {%- endif %}
+                    {%- endfor %}
+                    false
+                ) as _key_is_invalid,
+                case
+                    {%- for c in required %}
+                    when {{ c }}__text is null then '{{ c }}'
+                    {%- endfor %}
+                    when false then ''
+                end as _missing_required_column,
+                {%- for attr in ['column', 'reason', 'value'] %}
+                case
+                    {%- for c in typed_columns %}
+                    when {{ c.name }}__text is not null
+                        and {{ parse_contract_type(c.name ~ '__text', c.data_type) }} is null
+                        then {% if attr == 'column' %}'{{ c.name }}'
+                        {%- elif attr == 'reason' %}'{{ crm_unparseable_reason(c.data_type) }}'
+                        {%- else %}substr({{ c.name }}__text, 1, 200)
+                        {%- endif %}
+                    {%- endfor %}
+                    when false then ''
+                end as _unparseable_{{ attr }}{{ "," if not loop.last }}
+                {%- endfor %}
+            from (
+                select
+                    {%- for c in names %}
+                    {{ crm_text(c) }} as {{ c }}__text{{ "," if not loop.last }}
+                    {%- endfor %}
+                from {{ crm_source(table_name) }} as source_rows
+            ) as text_rows
+        ) as parsed_rows
+    ) as ranked_rows
+{%- endmacro %}
+
+{#- Apply label normalisation to a cleaned text column. -#}
+{% macro crm_clean_label(text, name, lower, upper, collapse) -%}
+    {%- if name in lower -%}lower({{ collapse_whitespace(text) }})
+    {%- elif name in upper -%}upper({{ text }})
+    {%- elif name in collapse -%}{{ collapse_whitespace(text) }}
+    {%- else -%}{{ text }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- All cleaned text columns of a row as one string (NULL-safe), for hashing. -#}
+{% macro crm_row_text(names) -%}
+    {%- set parts = [] -%}
+    {%- for c in names -%}
+        {%- do parts.append("coalesce(" ~ c ~ "__text, '\\\\N')") -%}
+        {%- if not loop.last -%}{%- do parts.append("'|'") -%}{%- endif -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+{#- The key as readable text: the value itself, or col=value pairs for composite keys. -#}
+{% macro crm_key_text(key) -%}
+    {%- if key | length == 1 -%}
+        {{ key[0] }}__text
+    {%- else -%}
+        {%- set parts = [] -%}
+        {%- for k in key -%}
+            {%- do parts.append("'" ~ k ~ "='") -%}
+            {%- do parts.append("coalesce(" ~ k ~ "__text, 'NULL')") -%}
+            {%- if not loop.last -%}{%- do parts.append("'; '") -%}{%- endif -%}
+        {%- endfor -%}
+        {{ dbt.concat(parts) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Disposition and quarantine reason of each row, evaluated in the documented order. `rules` is a list
+    of {when: condition, reason: code, detail: optional SQL text} checked after the shared rules. -#}
+{% macro crm_disposition(rules=[], soft_delete=true) -%}
+    {%- set shared = [
+        {'when': '_missing_required_column is not null', 'reason': "'missing_required_value'",
+         'detail': '_missing_required_column'},
+        {'when': '_unparseable_reason is not null', 'reason': '_unparseable_reason',
+         'detail': dbt.concat(['_unparseable_column', "'='", '_unparseable_value'])},
+    ] -%}
+    {%- set all_rules = shared -%}
+    {%- for rule in rules -%}
+        {%- do all_rules.append({
+            'when': rule.when,
+            'reason': "'" ~ rule.reason ~ "'",
+            'detail': rule.get('detail') or 'null',
+        }) -%}
+    {%- endfor -%}
+    {%- for attr in ['disposition', 'quarantine_reason', 'quarantine_detail'] %}
+        case
+            when _key_is_invalid then {% if attr == 'disposition' %}'quarantined'{% elif attr == 'quarantine_reason' %}'invalid_key'{% else %}_raw_key{% endif %}
+            when _version_rank > 1 then {% if attr == 'disposition' %}'superseded'{% else %}null{% endif %}
+            {%- if soft_delete %}
+            when is_deleted then {% if attr == 'disposition' %}'soft_deleted'{% else %}null{% endif %}
+            {%- endif %}
+            {%- for rule in all_rules %}
+            when {{ rule.when }} then {% if attr == 'disposition' %}'quarantined'{% elif attr == 'quarantine_reason' %}{{ rule.reason }}{% else %}{{ rule.detail }}{% endif %}
+            {%- endfor %}
+            else {% if attr == 'disposition' %}'kept'{% else %}null{% endif %}
+        end as _{{ attr }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Rule: an event timestamp later than the as-of date plus the grace days. -#}
+{% macro crm_future_rule(columns) -%}
+    {%- set limit = dbt.dateadd('day', 1 + non_negative_int_var('future_grace_days', 1), as_of_date()) -%}
+    {%- set conditions = [] -%}
+    {%- for c in columns -%}{%- do conditions.append(c ~ " >= " ~ limit) -%}{%- endfor -%}
+    {{- return({'when': '(' ~ conditions | join(' or ') ~ ')', 'reason': 'future_timestamp'}) -}}
+{%- endmacro %}
+
+{#- Rule: a non-NULL foreign key whose kept parent was not found (`found` is a boolean expression). -#}
+{% macro crm_orphan_rule(column, found) -%}
+    {{- return({
+        'when': column ~ ' is not null and not ' ~ found,
+        'reason': 'orphaned_' ~ column,
+        'detail': column,
+    }) -}}
+{%- endmacro %}

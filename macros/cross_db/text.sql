@@ -1,0 +1,45 @@
+{#- Text clean-up shared by every staging model. -#}
+
+{#- Trim all leading and trailing whitespace (tabs, newlines, non-breaking spaces included). -#}
+{% macro trim_whitespace(expr) -%}
+    {{ return(adapter.dispatch('trim_whitespace', 'sales_kpis')(expr)) }}
+{%- endmacro %}
+
+{% macro default__trim_whitespace(expr) -%}
+    regexp_replace({{ expr }}, '^[\s\u00a0]+|[\s\u00a0]+$', '', 'g')
+{%- endmacro %}
+
+{% macro duckdb__trim_whitespace(expr) -%}
+    regexp_replace({{ expr }}, '^[\s\x{00A0}]+|[\s\x{00A0}]+$', '', 'g')
+{%- endmacro %}
+
+{% macro spark__trim_whitespace(expr) -%}
+    regexp_replace({{ expr }}, '^[\\s\\u00a0]+|[\\s\\u00a0]+$', '')
+{%- endmacro %}
+
+{#- Collapse runs of inner whitespace into one space. -#}
+{% macro collapse_whitespace(expr) -%}
+    {{ return(adapter.dispatch('collapse_whitespace', 'sales_kpis')(expr)) }}
+{%- endmacro %}
+
+{% macro default__collapse_whitespace(expr) -%}
+    regexp_replace({{ expr }}, '[\s\u00a0]+', ' ', 'g')
+{%- endmacro %}
+
+{% macro duckdb__collapse_whitespace(expr) -%}
+    regexp_replace({{ expr }}, '[\s\x{00A0}]+', ' ', 'g')
+{%- endmacro %}
+
+{% macro spark__collapse_whitespace(expr) -%}
+    regexp_replace({{ expr }}, '[\\s\\u00a0]+', ' ')
+{%- endmacro %}
+
+{#- A raw value as clean text: cast to text, trimmed, empty string as NULL. -#}
+{% macro crm_text(column) -%}
+    nullif({{ trim_whitespace('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') }}, '')
+{%- endmacro %}
+
+{#- A label as matched against the mapping seeds: lower case, trimmed, inner whitespace collapsed. -#}
+{% macro normalize_label(expr) -%}
+    lower({{ collapse_whitespace(trim_whitespace(expr)) }})
+{%- endmacro %}

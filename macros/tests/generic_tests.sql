@@ -1,0 +1,52 @@
+{#- Generic tests that dbt-utils / dbt-expectations would give (the hub cannot be reached here). -#}
+
+{#- Every row satisfies a boolean SQL expression (rows where it is false or NULL fail). -#}
+{% test expression_is_true(model, expression, column_name=none) %}
+    select *
+    from {{ model }}
+    where not coalesce(
+        {%- if column_name %}{{ column_name }} {% endif %}{{ expression }}, false)
+{% endtest %}
+
+{#- Values lie within [min_value, max_value]; either bound may be omitted. NULLs pass. -#}
+{% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
+    {%- if min_value is none and max_value is none -%}
+        {{ exceptions.raise_compiler_error("accepted_range needs min_value or max_value") }}
+    {%- endif %}
+    select {{ column_name }}
+    from {{ model }}
+    where
+        {{ column_name }} is not null
+        and not (
+            true
+            {%- if min_value is not none %}
+            and {{ column_name }} {{ '>=' if inclusive else '>' }} {{ min_value }}
+            {%- endif %}
+            {%- if max_value is not none %}
+            and {{ column_name }} {{ '<=' if inclusive else '<' }} {{ max_value }}
+            {%- endif %}
+        )
+{% endtest %}
+
+{#- The combination of columns is unique (NULLs compared as equal values). -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+    select
+        {{ combination_of_columns | join(', ') }},
+        count(*) as n_records
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}
+
+{#- A ratio column equals numerator / denominator, and is NULL exactly when the denominator is 0 or NULL. -#}
+{% test ratio_matches_parts(model, column_name, numerator, denominator, tolerance=0.000001) %}
+    select {{ column_name }}, {{ numerator }}, {{ denominator }}
+    from {{ model }}
+    where
+        case
+            when coalesce({{ denominator }}, 0) = 0 then {{ column_name }} is not null
+            else
+                {{ column_name }} is null
+                or abs({{ column_name }} - {{ numerator }} * 1.0 / {{ denominator }}) > {{ tolerance }}
+        end
+{% endtest %}

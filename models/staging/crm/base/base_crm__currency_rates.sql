@@ -1,0 +1,17 @@
+-- Every raw currency_rates row, typed and classified (kept / superseded / quarantined).
+with
+
+typed_rows as (
+    {{ crm_typed_rows('currency_rates', upper=['currency_code'], required=['rate_to_reporting']) }}
+),
+
+final as (
+    select
+        typed_rows.*,
+        {{ crm_disposition([
+            {'when': 'rate_to_reporting <= 0', 'reason': 'negative_value'},
+        ], soft_delete=false) }}
+    from typed_rows
+)
+
+select * from final

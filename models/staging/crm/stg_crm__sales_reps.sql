@@ -1,0 +1,23 @@
+with
+
+kept_reps as (
+    select * from {{ ref('base_crm__sales_reps') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        rep_id,
+        manager_rep_id,
+        full_name,
+        email,
+        team,
+        region,
+        role,
+        hired_date,
+        left_date,
+        updated_at
+    from kept_reps
+)
+
+select * from final
