@@ -51,7 +51,9 @@ class LoadReport:
 def quote_identifier(name: str) -> str:
     """Quote a schema or table name after checking it is a plain lower-case identifier."""
     if not IDENTIFIER.fullmatch(name):
-        raise LoadError(f"not a valid identifier: {name!r} (expected lower-case letters, digits, underscores)")
+        raise LoadError(
+            f"not a valid identifier: {name!r} (expected lower-case letters, digits, underscores)"
+        )
     return f'"{name}"'
 
 
@@ -174,7 +176,9 @@ def load_directory(
                 con.execute(f"alter table {target} add column {quote_identifier(column)} varchar")
             if missing_columns:
                 report.added_columns[table] = missing_columns
-                log.warning("%s lacks contract column(s) %s: added as NULL", path.name, ", ".join(missing_columns))
+                log.warning(
+                    "%s lacks contract column(s) %s: added as NULL", path.name, ", ".join(missing_columns)
+                )
             report.rows[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
             report.files[table] = path.name
         con.execute("commit")
@@ -199,8 +203,12 @@ def log_report(report: LoadReport, raw_dir: Path) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--raw-dir", type=Path, required=True, help="directory of <table>.csv / .parquet files")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--raw-dir", type=Path, required=True, help="directory of <table>.csv / .parquet files"
+    )
     parser.add_argument(
         "--database",
         type=Path,
@@ -214,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
+    )
     try:
         report = load_directory(args.raw_dir, args.database or default_database(), args.schema)
     except LoadError as exc:

@@ -31,14 +31,16 @@
 {% macro crm_currency_rules(amounts, currency='currency_code') -%}
     {%- set present = [] -%}
     {%- for a in amounts -%}{%- do present.append(a ~ ' is not null') -%}{%- endfor -%}
-    {{- return([
-        {'when': '(' ~ present | join(' or ') ~ ') and ' ~ currency ~ ' is null',
-         'reason': 'missing_required_value', 'detail': "'" ~ currency ~ "'"},
-        {'when': currency ~ ' is not null and not _currency_is_known',
-         'reason': 'unknown_currency', 'detail': currency},
-        {'when': currency ~ ' is not null and rate_to_reporting is null',
-         'reason': 'missing_currency_rate', 'detail': currency},
-    ]) -}}
+    {%- set rules = [] -%}
+    {%- if present -%}
+        {%- do rules.append({'when': '(' ~ present | join(' or ') ~ ') and ' ~ currency ~ ' is null',
+                             'reason': 'missing_required_value', 'detail': "'" ~ currency ~ "'"}) -%}
+    {%- endif -%}
+    {%- do rules.append({'when': currency ~ ' is not null and not _currency_is_known',
+                         'reason': 'unknown_currency', 'detail': currency}) -%}
+    {%- do rules.append({'when': currency ~ ' is not null and rate_to_reporting is null',
+                         'reason': 'missing_currency_rate', 'detail': currency}) -%}
+    {{- return(rules) -}}
 {%- endmacro %}
 
 {#- Rule: any of the columns below zero. -#}

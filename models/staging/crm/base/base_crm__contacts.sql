@@ -1,0 +1,35 @@
+-- Every raw contacts row, typed and classified (kept / superseded / soft_deleted / quarantined).
+with
+
+typed_rows as (
+    {{ crm_typed_rows(
+        'contacts',
+        lower=['email'],
+        collapse=['first_name', 'last_name', 'job_title'],
+        required=['account_id'],
+    ) }}
+),
+
+accounts as (
+    select account_id from {{ ref('stg_crm__accounts') }}
+),
+
+enriched as (
+    select
+        typed_rows.*,
+        accounts.account_id is not null as _account_found
+    from typed_rows
+    left join accounts on typed_rows.account_id = accounts.account_id
+),
+
+final as (
+    select
+        enriched.*,
+        {{ crm_disposition([
+            crm_future_rule(['created_at']),
+            crm_orphan_rule('account_id', '_account_found'),
+        ]) }}
+    from enriched
+)
+
+select * from final

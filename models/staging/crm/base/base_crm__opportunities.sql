@@ -1,0 +1,92 @@
+-- Every raw opportunities row, typed and classified, with the stage label mapped to a standard stage
+-- and the amount converted to the reporting currency.
+with
+
+typed_rows as (
+    {{ crm_typed_rows(
+        'opportunities',
+        lower=['opportunity_type'],
+        upper=['currency_code'],
+        collapse=['opportunity_name', 'stage_name', 'loss_reason'],
+        required=['account_id', 'owner_rep_id', 'created_at'],
+    ) }}
+),
+
+stage_mapping as (
+    select * from {{ ref('stage_mapping') }}
+),
+
+accounts as (
+    select account_id from {{ ref('stg_crm__accounts') }}
+),
+
+reps as (
+    select rep_id from {{ ref('stg_crm__sales_reps') }}
+),
+
+stages_resolved as (
+    select
+        typed_rows.*,
+        stage_mapping.standard_stage is not null as is_stage_mapped,
+        -- a mapped label decides; an unknown label falls back to the row's own flags
+        coalesce(
+            stage_mapping.standard_stage,
+            case
+                when typed_rows.is_won then 'closed_won'
+                when typed_rows.is_closed then 'closed_lost'
+                else 'unmapped'
+            end
+        ) as stage,
+        stage_mapping.stage_order,
+        coalesce(
+            stage_mapping.is_closed,
+            coalesce(typed_rows.is_closed, false) or coalesce(typed_rows.is_won, false)
+        ) as resolved_is_closed,
+        coalesce(stage_mapping.is_won, typed_rows.is_won, false) as resolved_is_won
+    from typed_rows
+    left join stage_mapping
+        on {{ normalize_label('typed_rows.stage_name') }} = {{ normalize_label('stage_mapping.stage_label') }}
+),
+
+closes_resolved as (
+    select
+        stages_resolved.*,
+        -- a closed deal without a close time closes at its last change; an open (reopened) deal has none
+        case when resolved_is_closed then coalesce(closed_at, updated_at) end as resolved_closed_at,
+        resolved_is_closed and closed_at is null and updated_at is not null as is_closed_at_imputed,
+        coalesce(opportunity_type, 'new_business') as resolved_opportunity_type
+    from stages_resolved
+),
+
+enriched as (
+    select
+        closes_resolved.*,
+        {{ crm_rate_to_reporting('closes_resolved.currency_code') }} as rate_to_reporting,
+        {{ crm_currency_is_known('closes_resolved.currency_code') }} as _currency_is_known,
+        accounts.account_id is not null as _account_found,
+        reps.rep_id is not null as _owner_found
+    from closes_resolved
+    {{ crm_join_rates('closes_resolved.currency_code', 'coalesce(closes_resolved.resolved_closed_at, closes_resolved.created_at)') }}
+    left join accounts on closes_resolved.account_id = accounts.account_id
+    left join reps on closes_resolved.owner_rep_id = reps.rep_id
+),
+
+final as (
+    select
+        enriched.*,
+        {{ crm_disposition([
+            {'when': 'resolved_is_closed and resolved_closed_at is null',
+             'reason': 'missing_required_value', 'detail': "'closed_at'"},
+            {'when': "resolved_opportunity_type not in ('new_business', 'upsell', 'renewal')",
+             'reason': 'unknown_label', 'detail': 'opportunity_type'},
+            crm_negative_rule(['amount']),
+        ] + crm_currency_rules(['amount']) + [
+            {'when': 'resolved_closed_at < created_at', 'reason': 'close_before_create'},
+            crm_future_rule(['created_at', 'resolved_closed_at']),
+            crm_orphan_rule('account_id', '_account_found'),
+            crm_orphan_rule('owner_rep_id', '_owner_found'),
+        ]) }}
+    from enriched
+)
+
+select * from final

@@ -1,0 +1,54 @@
+-- Every raw sales_targets row, typed and classified. Money targets (revenue, bookings) convert at the
+-- rate of the period start; count targets carry no currency.
+with
+
+typed_rows as (
+    {{ crm_typed_rows(
+        'sales_targets',
+        lower=['metric'],
+        upper=['currency_code'],
+        collapse=['team'],
+        required=['period_start', 'period_end', 'metric', 'target_value'],
+    ) }}
+),
+
+reps as (
+    select rep_id from {{ ref('stg_crm__sales_reps') }}
+),
+
+enriched as (
+    select
+        typed_rows.*,
+        typed_rows.metric in ('revenue', 'bookings') as is_money_metric,
+        case
+            when typed_rows.metric in ('revenue', 'bookings')
+                then {{ crm_rate_to_reporting('typed_rows.currency_code') }}
+            else cast(1 as decimal(18, 8))
+        end as rate_to_reporting,
+        {{ crm_currency_is_known('typed_rows.currency_code') }} as _currency_is_known,
+        reps.rep_id is not null as _rep_found
+    from typed_rows
+    {{ crm_join_rates('typed_rows.currency_code', 'typed_rows.period_start') }}
+    left join reps on typed_rows.rep_id = reps.rep_id
+),
+
+final as (
+    select
+        enriched.*,
+        {{ crm_disposition([
+            {'when': "metric not in ('revenue', 'bookings', 'units', 'new_accounts', 'deals_won')",
+             'reason': 'unknown_label', 'detail': 'metric'},
+            crm_negative_rule(['target_value']),
+            {'when': 'is_money_metric and currency_code is null',
+             'reason': 'missing_required_value', 'detail': "'currency_code'"},
+            {'when': 'is_money_metric and not _currency_is_known', 'reason': 'unknown_currency',
+             'detail': 'currency_code'},
+            {'when': 'is_money_metric and rate_to_reporting is null', 'reason': 'missing_currency_rate',
+             'detail': 'currency_code'},
+            {'when': 'period_end < period_start', 'reason': 'end_before_start'},
+            crm_orphan_rule('rep_id', '_rep_found'),
+        ], soft_delete=false) }}
+    from enriched
+)
+
+select * from final

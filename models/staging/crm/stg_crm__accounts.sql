@@ -1,0 +1,24 @@
+with
+
+kept_accounts as (
+    select * from {{ ref('base_crm__accounts') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        account_id,
+        owner_rep_id,
+        account_name,
+        industry,
+        -- free segment labels in snake case: 'Mid Market', 'mid-market' -> mid_market
+        replace(replace(segment, '-', '_'), ' ', '_') as segment,
+        region,
+        city,
+        country_code,
+        created_at,
+        updated_at
+    from kept_accounts
+)
+
+select * from final

@@ -1,0 +1,24 @@
+with
+
+kept_activities as (
+    select * from {{ ref('base_crm__activities') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        activity_id,
+        rep_id,
+        lead_id,
+        contact_id,
+        account_id,
+        opportunity_id,
+        activity_type,
+        direction,
+        outcome,
+        duration_seconds,
+        occurred_at
+    from kept_activities
+)
+
+select * from final

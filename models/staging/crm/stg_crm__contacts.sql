@@ -1,0 +1,22 @@
+with
+
+kept_contacts as (
+    select * from {{ ref('base_crm__contacts') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        contact_id,
+        account_id,
+        first_name,
+        last_name,
+        email,
+        phone,
+        job_title,
+        created_at,
+        updated_at
+    from kept_contacts
+)
+
+select * from final

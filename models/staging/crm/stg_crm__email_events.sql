@@ -1,0 +1,21 @@
+with
+
+kept_events as (
+    select * from {{ ref('base_crm__email_events') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        event_id,
+        email_id,
+        campaign_id,
+        rep_id,
+        lead_id,
+        contact_id,
+        event_type,
+        occurred_at
+    from kept_events
+)
+
+select * from final

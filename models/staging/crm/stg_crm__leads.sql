@@ -1,0 +1,29 @@
+with
+
+kept_leads as (
+    select * from {{ ref('base_crm__leads') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        lead_id,
+        owner_rep_id,
+        converted_account_id,
+        converted_contact_id,
+        converted_opportunity_id,
+        lead_source,
+        channel,
+        channel_group,
+        is_channel_mapped,
+        status,
+        company_name,
+        email,
+        country_code,
+        created_at,
+        converted_at,
+        updated_at
+    from kept_leads
+)
+
+select * from final

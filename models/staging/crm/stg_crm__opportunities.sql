@@ -1,0 +1,35 @@
+with
+
+kept_opportunities as (
+    select * from {{ ref('base_crm__opportunities') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        opportunity_id,
+        account_id,
+        owner_rep_id,
+        lead_id,
+        opportunity_name,
+        resolved_opportunity_type as opportunity_type,
+        stage_name,
+        stage,
+        stage_order,
+        is_stage_mapped,
+        resolved_is_closed as is_closed,
+        resolved_is_won as is_won,
+        loss_reason,
+        amount,
+        currency_code,
+        rate_to_reporting,
+        {{ to_reporting('amount') }} as amount_reporting,
+        created_at,
+        expected_close_date,
+        resolved_closed_at as closed_at,
+        is_closed_at_imputed,
+        updated_at
+    from kept_opportunities
+)
+
+select * from final

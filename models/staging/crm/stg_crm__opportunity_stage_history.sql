@@ -1,0 +1,23 @@
+with
+
+kept_history as (
+    select * from {{ ref('base_crm__opportunity_stage_history') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        opportunity_id,
+        changed_by_rep_id,
+        stage_name,
+        stage,
+        stage_order,
+        is_stage_mapped,
+        amount,
+        currency_code,
+        {{ to_reporting('amount') }} as amount_reporting,
+        entered_at
+    from kept_history
+)
+
+select * from final

@@ -1,0 +1,25 @@
+with
+
+kept_lines as (
+    select * from {{ ref('base_crm__order_lines') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        order_line_id,
+        order_id,
+        product_id,
+        quantity,
+        unit_price,
+        coalesce(discount_amount, 0) as discount_amount,
+        unit_cost,
+        currency_code,
+        rate_to_reporting,
+        {{ to_reporting('unit_price') }} as unit_price_reporting,
+        {{ to_reporting('coalesce(discount_amount, 0)') }} as discount_amount_reporting,
+        {{ to_reporting('unit_cost') }} as unit_cost_reporting
+    from kept_lines
+)
+
+select * from final

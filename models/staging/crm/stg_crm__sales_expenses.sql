@@ -1,0 +1,21 @@
+with
+
+kept_expenses as (
+    select * from {{ ref('base_crm__sales_expenses') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        expense_month,
+        rep_id,
+        team,
+        category,
+        amount,
+        currency_code,
+        rate_to_reporting,
+        {{ to_reporting('amount') }} as amount_reporting
+    from kept_expenses
+)
+
+select * from final

@@ -1,0 +1,27 @@
+with
+
+kept_targets as (
+    select * from {{ ref('base_crm__sales_targets') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        target_id,
+        rep_id,
+        team,
+        metric,
+        is_money_metric,
+        target_value,
+        case when is_money_metric then currency_code end as currency_code,
+        rate_to_reporting,
+        case
+            when is_money_metric then {{ to_reporting('target_value') }}
+            else target_value
+        end as target_value_reporting,
+        period_start,
+        period_end
+    from kept_targets
+)
+
+select * from final

@@ -1,0 +1,23 @@
+with
+
+kept_subscriptions as (
+    select * from {{ ref('base_crm__subscriptions') }}
+    where _disposition = 'kept'
+),
+
+final as (
+    select
+        subscription_id,
+        account_id,
+        product_id,
+        status,
+        mrr,
+        currency_code,
+        rate_to_reporting,
+        {{ to_reporting('mrr') }} as mrr_reporting,
+        started_at,
+        ended_at
+    from kept_subscriptions
+)
+
+select * from final
