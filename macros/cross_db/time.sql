@@ -25,3 +25,23 @@
 {% macro spark__reporting_today() -%}
     to_date(from_utc_timestamp(current_timestamp(), '{{ reporting_timezone() }}'))
 {%- endmacro %}
+
+{#- The reporting-zone calendar date of a UTC timestamp. -#}
+{% macro reporting_date(expr) -%}
+    cast({{ to_reporting_tz(expr) }} as date)
+{%- endmacro %}
+
+{#- First day of the month of a date (or timestamp), as a date. -#}
+{% macro month_start(expr) -%}
+    cast({{ dbt.date_trunc('month', expr) }} as date)
+{%- endmacro %}
+
+{#- First day of the reporting-zone month of a UTC timestamp. -#}
+{% macro reporting_month(expr) -%}
+    {{ month_start(reporting_date(expr)) }}
+{%- endmacro %}
+
+{#- Whole calendar days from one date to another (dates in the reporting zone). -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ dbt.datediff(start_date, end_date, 'day') }}
+{%- endmacro %}

@@ -9,8 +9,8 @@
 
 {% macro reporting_currency() -%}
     {%- set value = var('reporting_currency', 'IDR') | string -%}
-    {%- if not modules.re.fullmatch('[A-Z]{3}', value) -%}
-        {{ _var_error('reporting_currency', value, 'an ISO 4217 code of three capital letters, such as IDR or USD') }}
+    {%- if value not in iso_4217_codes() -%}
+        {{ _var_error('reporting_currency', value, 'an ISO 4217 currency code in capitals, such as IDR or USD') }}
     {%- endif -%}
     {{- return(value) -}}
 {%- endmacro %}
@@ -60,4 +60,109 @@
         {{ _var_error(name, value, 'a whole number >= 0') }}
     {%- endif -%}
     {{- return(value | int) -}}
+{%- endmacro %}
+
+{% macro iso_4217_codes() -%}
+    {{- return((
+        'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD '
+        ~ 'CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD '
+        ~ 'GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT '
+        ~ 'LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR '
+        ~ 'NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP '
+        ~ 'STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF '
+        ~ 'XPF YER ZAR ZMW ZWG'
+    ).split(' ')) -}}
+{%- endmacro %}
+
+{% macro fiscal_year_start_month() -%}
+    {%- set value = var('fiscal_year_start_month', 1) -%}
+    {%- if value is boolean or not (value is number) or value != (value | int) or not (1 <= value <= 12) -%}
+        {{ _var_error('fiscal_year_start_month', value, 'a month number from 1 to 12') }}
+    {%- endif -%}
+    {{- return(value | int) -}}
+{%- endmacro %}
+
+{#- A probability from 0 to 1. -#}
+{% macro _probability(name, value) -%}
+    {%- if value is boolean or not (value is number) or not (0 <= value <= 1) -%}
+        {{ _var_error(name, value, 'a probability from 0 to 1') }}
+    {%- endif -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
+{#- Win-probability overrides per standard stage, e.g. {proposal: 0.4, unmapped: 0.05}. -#}
+{% macro stage_probability_overrides() -%}
+    {%- set value = var('stage_probabilities', {}) or {} -%}
+    {%- set stages = ['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won', 'closed_lost',
+                      'unmapped'] -%}
+    {%- if value is not mapping -%}
+        {{ _var_error('stage_probabilities', value, 'a mapping of standard stage to probability') }}
+    {%- endif -%}
+    {%- for stage, p in value.items() -%}
+        {%- if stage not in stages -%}
+            {{ _var_error('stage_probabilities', value, 'keys among ' ~ stages | join(', ')) }}
+        {%- endif -%}
+        {%- do _probability('stage_probabilities.' ~ stage, p) -%}
+    {%- endfor -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
+{#- The win probability of a deal: the project override for its standard stage, else the stage label's
+    default from the stage_mapping seed, else the unmapped-stage default. -#}
+{% macro stage_probability(stage, default_probability) -%}
+    {%- set overrides = stage_probability_overrides() -%}
+    {%- set unmapped = _probability('unmapped_stage_probability', var('unmapped_stage_probability', 0.1)) -%}
+    case
+        {%- for stage_name, p in overrides.items() | sort %}
+        when {{ stage }} = '{{ stage_name }}' then {{ p }}
+        {%- endfor %}
+        when {{ default_probability }} is not null then {{ default_probability }}
+        when {{ stage }} = 'closed_won' then 1.0
+        when {{ stage }} = 'closed_lost' then 0.0
+        else {{ unmapped }}
+    end
+{%- endmacro %}
+
+{% macro boolean_var(name, default) -%}
+    {%- set value = var(name, default) -%}
+    {%- if value is not boolean -%}
+        {{ _var_error(name, value, 'true or false') }}
+    {%- endif -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
+{#- Headline KPIs of the scorecard: a non-empty list of known names. -#}
+{% macro scorecard_kpis() -%}
+    {%- set known = [
+        'revenue', 'revenue_mom_growth', 'bookings', 'gross_margin_rate', 'weighted_pipeline', 'win_rate',
+        'avg_sales_cycle_days', 'lead_conversion_rate', 'avg_response_minutes', 'email_open_rate',
+        'avg_purchase_value', 'new_customers', 'customer_churn_rate', 'net_revenue_retention', 'cac',
+        'deals_won',
+    ] -%}
+    {%- set value = var('scorecard_kpis', ['revenue', 'bookings', 'gross_margin_rate', 'weighted_pipeline',
+        'win_rate', 'new_customers', 'customer_churn_rate', 'cac']) -%}
+    {%- if value is string or value is not iterable or value | length == 0 -%}
+        {{ _var_error('scorecard_kpis', value, 'a non-empty list among ' ~ known | join(', ')) }}
+    {%- endif -%}
+    {%- for k in value if k not in known -%}
+        {{ _var_error('scorecard_kpis', value, 'names among ' ~ known | join(', ')) }}
+    {%- endfor -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
+{#- Check every project variable once per run (on-run-start), so a bad value fails before any model. -#}
+{% macro validate_project_vars() -%}
+    {%- do reporting_currency() -%}
+    {%- do reporting_timezone() -%}
+    {%- do as_of_date() -%}
+    {%- do fiscal_year_start_month() -%}
+    {%- do stage_probability_overrides() -%}
+    {%- do stage_probability('stage', 'p') -%}
+    {%- do non_negative_int_var('future_grace_days', 1) -%}
+    {%- do non_negative_int_var('lead_response_sla_minutes', 60) -%}
+    {%- do non_negative_int_var('churn_inactivity_days', 90) -%}
+    {%- do non_negative_int_var('rep_churn_horizon_months', 6) -%}
+    {%- do scorecard_kpis() -%}
+    {%- do boolean_var('derive_orders_from_won_opportunities', false) -%}
+    select 1
 {%- endmacro %}

@@ -16,6 +16,7 @@ final as (
         stage_name,
         stage,
         stage_order,
+        stage_default_probability,
         is_stage_mapped,
         resolved_is_closed as is_closed,
         resolved_is_won as is_won,

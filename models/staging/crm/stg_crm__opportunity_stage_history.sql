@@ -12,6 +12,7 @@ final as (
         stage_name,
         stage,
         stage_order,
+        stage_default_probability,
         is_stage_mapped,
         amount,
         currency_code,

@@ -38,6 +38,7 @@ stages_resolved as (
             end
         ) as stage,
         stage_mapping.stage_order,
+        stage_mapping.default_probability as stage_default_probability,
         coalesce(
             stage_mapping.is_closed,
             coalesce(typed_rows.is_closed, false) or coalesce(typed_rows.is_won, false)

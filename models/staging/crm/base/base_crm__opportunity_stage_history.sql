@@ -19,6 +19,7 @@ enriched as (
         typed_rows.*,
         coalesce(stage_mapping.standard_stage, 'unmapped') as stage,
         stage_mapping.stage_order,
+        stage_mapping.default_probability as stage_default_probability,
         stage_mapping.standard_stage is not null as is_stage_mapped,
         opportunities.currency_code,
         {{ crm_rate_to_reporting('opportunities.currency_code') }} as rate_to_reporting,
