@@ -6,9 +6,31 @@
     {{ parse_timestamp(crm_text(column)) }}
 {%- endmacro %}
 
-{#- The parse_* macros take text that crm_text already cleaned. -#}
+{#- The parse_* macros take text that crm_text already cleaned. Text must look like what the rules accept
+    before the engine's cast sees it: engines also accept 'infinity', 'epoch', hex or '1_000', which are
+    not values a CRM export means. -#}
+
+{#- ISO 8601 date or date-time, optional fraction, optional offset (Z, UTC, +07, +0700, +07:00). -#}
+{% macro iso_timestamp_pattern() -%}
+    {{- return('[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?'
+               ~ '( ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?))?') -}}
+{%- endmacro %}
+
+{#- A plain decimal number, optionally signed, optionally with an exponent (no thousands separators). -#}
+{% macro decimal_pattern() -%}
+    {{- return('[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?') -}}
+{%- endmacro %}
+
+{#- A whole number; a zero fraction (12.0, as some exports write integers) is accepted, 12.5 is not. -#}
+{% macro integer_pattern() -%}
+    {{- return('[+-]?[0-9]+([.]0*)?') -}}
+{%- endmacro %}
+
 {% macro parse_timestamp(text) -%}
-    {{ return(adapter.dispatch('parse_timestamp', 'sales_kpis')(text)) }}
+    case
+        when {{ matches_pattern(text, iso_timestamp_pattern()) }}
+            then {{ adapter.dispatch('parse_timestamp', 'sales_kpis')(text) }}
+    end
 {%- endmacro %}
 
 {% macro default__parse_timestamp(text) -%}
@@ -25,7 +47,14 @@
 {%- endmacro %}
 
 {% macro parse_number(text, data_type) -%}
-    {{ dbt.safe_cast(text, data_type) }}
+    {%- if data_type | lower == 'integer' %}
+    case
+        when {{ matches_pattern(text, integer_pattern()) }}
+            then {{ dbt.safe_cast(dbt.safe_cast(text, 'decimal(38, 10)'), data_type) }}
+    end
+    {%- else %}
+    case when {{ matches_pattern(text, decimal_pattern()) }} then {{ dbt.safe_cast(text, data_type) }} end
+    {%- endif %}
 {%- endmacro %}
 
 {% macro parse_boolean(text) -%}

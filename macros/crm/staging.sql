@@ -17,17 +17,26 @@
         {%- do source('crm', table_name) -%}
         {{- return('select 1') -}}
     {%- endif -%}
-    {%- set node = crm_source_node(table_name) -%}
-    {%- set columns = node.columns.values() | list -%}
+    {%- set table = crm_contract_table(table_name) -%}
+    {%- set columns = [] -%}
+    {%- for name, data_type in table.columns -%}
+        {%- do columns.append({'name': name, 'data_type': data_type}) -%}
+    {%- endfor -%}
     {%- set names = columns | map(attribute='name') | list -%}
-    {%- set key = node.meta.contract_key -%}
-    {%- set nullable_key = node.meta.get('nullable_key_columns', []) -%}
+    {%- set key = table.key -%}
+    {%- set nullable_key = table.nullable_key -%}
     {%- for c in lower + upper + collapse + required -%}
         {%- if c not in names -%}
             {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): unknown column " ~ c) }}
         {%- endif -%}
     {%- endfor -%}
-    {%- set typed_columns = columns | rejectattr('data_type', 'equalto', 'varchar') | list -%}
+    {#- typed columns in the order of the documented rules: numbers, then timestamps, then booleans -#}
+    {%- set typed_columns = [] -%}
+    {%- for reason in ['unparseable_number', 'unparseable_timestamp', 'unparseable_boolean'] -%}
+        {%- for c in columns if crm_unparseable_reason(c.data_type) == reason -%}
+            {%- do typed_columns.append(c) -%}
+        {%- endfor -%}
+    {%- endfor -%}
     select
         ranked_rows.*
     from (
@@ -49,7 +58,7 @@
                 {%- endfor %}
                 (
                     {%- for k in key %}
-                    {%- set c = node.columns[k] %}
+                    {%- set c = (columns | selectattr('name', 'equalto', k) | first) %}
                     {%- if k not in nullable_key %}
                     {{ k }}__text is null or
                     {%- endif %}

@@ -43,3 +43,20 @@
 {% macro normalize_label(expr) -%}
     lower({{ collapse_whitespace(trim_whitespace(expr)) }})
 {%- endmacro %}
+
+{#- Whether text matches a regular expression as a whole (NULL for NULL text). -#}
+{% macro matches_pattern(expr, pattern) -%}
+    {{ return(adapter.dispatch('matches_pattern', 'sales_kpis')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__matches_pattern(expr, pattern) -%}
+    ({{ expr }} ~ '^(?:{{ pattern }})$')
+{%- endmacro %}
+
+{% macro duckdb__matches_pattern(expr, pattern) -%}
+    regexp_full_match({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__matches_pattern(expr, pattern) -%}
+    ({{ expr }} rlike '^(?:{{ pattern }})$')
+{%- endmacro %}

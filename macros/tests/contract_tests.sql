@@ -34,3 +34,36 @@
     select 1 as absent_table where 1 = 0
     {%- endif %}
 {% endtest %}
+
+{#- The combination of columns is unique in the raw table, compared as staging compares them (trimmed
+    text, NULLs equal). On a key plus updated_at it finds versions staging can only order by hash. -#}
+{% test contract_unique_combination(model, combination_of_columns) %}
+    {%- if relation_exists(model) %}
+    select
+        {%- for c in combination_of_columns %}
+        {{ crm_text(c) }} as {{ c }},
+        {%- endfor %}
+        count(*) as n_records
+    from {{ model }}
+    group by
+        {%- for c in combination_of_columns %}
+        {{ crm_text(c) }}{{ "," if not loop.last }}
+        {%- endfor %}
+    having count(*) > 1
+    {%- else %}
+    select 1 as absent_table where 1 = 0
+    {%- endif %}
+{% endtest %}
+
+{#- Present values parse as the contract type, as staging parses them (else staging quarantines them). -#}
+{% test contract_parses_as(model, column_name, data_type) %}
+    {%- if relation_exists(model) %}
+    select {{ column_name }}
+    from {{ model }}
+    where
+        {{ crm_text(column_name) }} is not null
+        and {{ parse_contract_type(crm_text(column_name), data_type) }} is null
+    {%- else %}
+    select 1 as absent_table where 1 = 0
+    {%- endif %}
+{% endtest %}

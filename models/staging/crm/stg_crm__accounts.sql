@@ -1,3 +1,4 @@
+-- One row per account (customer or prospect company): the current, valid, not deleted version.
 with
 
 kept_accounts as (

@@ -1,3 +1,4 @@
+-- One row per sales activity (call, meeting, email, demo, task): current, valid, not deleted.
 with
 
 kept_activities as (

@@ -1,3 +1,4 @@
+-- One row per contact (a person at a kept account): the current, valid, not deleted version.
 with
 
 kept_contacts as (

@@ -1,3 +1,4 @@
+-- One row per currency and rate day, with the interval [valid_from, valid_to) in which the rate applies.
 with
 
 kept_rates as (

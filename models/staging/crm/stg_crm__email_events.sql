@@ -1,3 +1,4 @@
+-- One row per email event (sent, delivered, opened, clicked, bounced, unsubscribed).
 with
 
 kept_events as (

@@ -1,3 +1,4 @@
+-- One row per lead: the current, valid, not deleted version, with its source mapped to a channel.
 with
 
 kept_leads as (

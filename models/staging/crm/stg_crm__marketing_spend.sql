@@ -1,3 +1,4 @@
+-- One row per day, channel label and campaign of marketing spend, converted to the reporting currency.
 with
 
 kept_spend as (

@@ -1,3 +1,5 @@
+-- One row per opportunity (deal): the current, valid, not deleted version, with its stage mapped
+-- and its amount converted to the reporting currency.
 with
 
 kept_opportunities as (

@@ -1,3 +1,5 @@
+-- One row per stage an opportunity entered (opportunity_id, entered_at, stage_name), with the
+-- stage mapped and the amount at that moment converted to the reporting currency.
 with
 
 kept_history as (
@@ -16,6 +18,7 @@ final as (
         is_stage_mapped,
         amount,
         currency_code,
+        rate_to_reporting,
         {{ to_reporting('amount') }} as amount_reporting,
         entered_at
     from kept_history

@@ -1,3 +1,4 @@
+-- One row per order line of a kept order, converted at its order's rate.
 with
 
 kept_lines as (

@@ -1,3 +1,4 @@
+-- One row per order: the current, valid version, with the rate that converts its lines.
 with
 
 kept_orders as (

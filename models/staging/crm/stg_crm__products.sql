@@ -1,3 +1,4 @@
+-- One row per product: the current, valid version, prices converted to the reporting currency.
 with
 
 kept_products as (

@@ -1,3 +1,5 @@
+-- One row per expense month, rep (or team) and category of sales cost, converted to the reporting
+-- currency.
 with
 
 kept_expenses as (

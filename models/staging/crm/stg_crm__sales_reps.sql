@@ -1,3 +1,4 @@
+-- One row per sales rep: the current, valid version.
 with
 
 kept_reps as (

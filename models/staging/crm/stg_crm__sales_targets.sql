@@ -1,3 +1,4 @@
+-- One row per target (rep, team or company), money targets converted to the reporting currency.
 with
 
 kept_targets as (

@@ -1,3 +1,4 @@
+-- One row per subscription, MRR converted to the reporting currency.
 with
 
 kept_subscriptions as (
