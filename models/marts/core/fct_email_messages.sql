@@ -1,0 +1,90 @@
+-- One row per email message (email_id), folded from its tracking events: who sent it (rep for one-to-one
+-- sales emails, NULL for marketing emails), to whom, when, and whether it was delivered, bounced, opened,
+-- clicked or led to an unsubscribe.
+-- Delivered: a delivered event, or an open or click (engagement proves delivery). When the email_events
+-- table holds no delivered event at all (a source that does not track delivery), an email counts as
+-- delivered when it was sent and did not bounce (is_delivery_inferred marks this fallback).
+with
+
+events as (
+    select * from {{ ref('stg_crm__email_events') }}
+),
+
+delivery_tracking as (
+    select count(case when event_type = 'delivered' then 1 end) > 0 as source_tracks_delivery
+    from events
+),
+
+messages as (
+    select
+        email_id,
+        max(rep_id) as rep_id,
+        max(campaign_id) as campaign_id,
+        max(lead_id) as lead_id,
+        max(contact_id) as contact_id,
+        min(case when event_type = 'sent' then occurred_at end) as first_sent_at,
+        min(occurred_at) as first_event_at,
+        min(case when event_type = 'opened' then occurred_at end) as first_opened_at,
+        min(case when event_type = 'clicked' then occurred_at end) as first_clicked_at,
+        count(case when event_type = 'sent' then 1 end) as sent_events,
+        count(case when event_type = 'delivered' then 1 end) as delivered_events,
+        count(case when event_type = 'bounced' then 1 end) as bounced_events,
+        count(case when event_type = 'opened' then 1 end) as open_events,
+        count(case when event_type = 'clicked' then 1 end) as click_events,
+        count(case when event_type = 'unsubscribed' then 1 end) as unsubscribe_events
+    from events
+    group by email_id
+),
+
+messages_flagged as (
+    select
+        messages.*,
+        coalesce(messages.first_sent_at, messages.first_event_at) as sent_at,
+        messages.sent_events > 0 as is_sent,
+        messages.bounced_events > 0 as is_bounced,
+        messages.open_events > 0 as is_opened,
+        messages.click_events > 0 as is_clicked,
+        messages.unsubscribe_events > 0 as is_unsubscribed,
+        not delivery_tracking.source_tracks_delivery as is_delivery_inferred,
+        case
+            when delivery_tracking.source_tracks_delivery
+                then messages.delivered_events > 0 or messages.open_events > 0 or messages.click_events > 0
+            else
+                (messages.sent_events > 0 and messages.bounced_events = 0)
+                or messages.open_events > 0
+                or messages.click_events > 0
+        end as is_delivered
+    from messages
+    cross join delivery_tracking
+),
+
+final as (
+    select
+        -- ids
+        email_id,
+        rep_id,
+        campaign_id,
+        lead_id,
+        contact_id,
+        -- flags
+        rep_id is not null as is_sales_email,
+        is_sent,
+        is_delivered,
+        is_delivery_inferred,
+        is_bounced,
+        is_opened,
+        is_clicked,
+        is_unsubscribed,
+        -- measures
+        open_events,
+        click_events,
+        -- time
+        sent_at,
+        {{ reporting_date('sent_at') }} as sent_date,
+        {{ reporting_month('sent_at') }} as sent_month,
+        first_opened_at,
+        first_clicked_at
+    from messages_flagged
+)
+
+select * from final
