@@ -1,0 +1,130 @@
+{{ config(materialized='view') }}
+-- One row per month and rep: the rep leaderboard. Revenue (net invoiced, credited rep), bookings (credited
+-- rep) and deals won (owner rep), the rep's revenue rank within the month and the change from the
+-- previous month. Rows cover every month a rep was employed (zeros without sales) and any other month a
+-- rep was credited with sales (e.g. a late invoice after the rep left), from the first month with rep
+-- sales to the as-of month.
+with
+
+months as (
+    select * from {{ ref('dim_months') }}
+),
+
+reps as (
+    select * from {{ ref('dim_reps') }}
+),
+
+rep_months_employed as (
+    select * from {{ ref('int_rep_months_employed') }}
+),
+
+daily_actuals as (
+    select * from {{ ref('int_rep_metric_actuals_daily') }}
+),
+
+monthly_actuals as (
+    select
+        rep_id,
+        activity_month as month_start,
+        sum(revenue) as revenue,
+        sum(bookings) as bookings,
+        sum(deals_won) as deals_won
+    from daily_actuals
+    group by rep_id, activity_month
+),
+
+first_months as (
+    select min(month_start) as first_month
+    from monthly_actuals
+),
+
+rep_months as (
+    select
+        rep_id,
+        month_start
+    from rep_months_employed
+
+    union
+
+    select
+        rep_id,
+        month_start
+    from monthly_actuals
+),
+
+rep_month_totals as (
+    select
+        rep_months.rep_id,
+        months.month_start,
+        months.is_complete_month,
+        reps.team,
+        rep_months_employed.rep_id is not null as is_employed_in_month,
+        {{ money('monthly_actuals.revenue') }} as revenue,
+        {{ money('monthly_actuals.bookings') }} as bookings,
+        {{ count_or_zero('monthly_actuals.deals_won') }} as deals_won,
+        cast({{ dbt.dateadd('month', -1, 'months.month_start') }} as date) as previous_month_start,
+        months.month_start = first_months.first_month as is_first_month
+    from rep_months
+    inner join months
+        on rep_months.month_start = months.month_start
+    inner join first_months
+        on months.month_start >= first_months.first_month
+    left join reps
+        on rep_months.rep_id = reps.rep_id
+    left join rep_months_employed
+        on
+            rep_months.rep_id = rep_months_employed.rep_id
+            and rep_months.month_start = rep_months_employed.month_start
+    left join monthly_actuals
+        on
+            rep_months.rep_id = monthly_actuals.rep_id
+            and rep_months.month_start = monthly_actuals.month_start
+),
+
+ranked as (
+    select
+        rep_month_totals.*,
+        rank() over (
+            partition by month_start
+            order by revenue desc
+        ) as revenue_rank
+    from rep_month_totals
+),
+
+compared as (
+    select
+        ranked.*,
+        -- the previous month's revenue: 0 when the rep had no row then, NULL before the first month
+        case
+            when ranked.is_first_month then null
+            else {{ money('previous.revenue') }}
+        end as revenue_prev_month,
+        previous.revenue_rank as rank_prev_month
+    from ranked
+    left join ranked as previous
+        on
+            ranked.rep_id = previous.rep_id
+            and ranked.previous_month_start = previous.month_start
+),
+
+final as (
+    select
+        month_start,
+        rep_id,
+        team,
+        is_complete_month,
+        is_employed_in_month,
+        revenue,
+        bookings,
+        deals_won,
+        cast(revenue_rank as integer) as revenue_rank,
+        revenue_prev_month,
+        -- growth: (current - previous) / previous, NULL when previous is 0 or NULL
+        {{ safe_divide('(revenue - revenue_prev_month)', 'revenue_prev_month') }} as revenue_change_rate,
+        cast(rank_prev_month as integer) as rank_prev_month,
+        cast(rank_prev_month - revenue_rank as integer) as rank_change,
+        '{{ reporting_currency() }}' as currency_code
+    from compared
+)
+
+select * from final
