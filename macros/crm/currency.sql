@@ -50,7 +50,9 @@
     {{- return({'when': '(' ~ conditions | join(' or ') ~ ')', 'reason': 'negative_value'}) -}}
 {%- endmacro %}
 
-{#- An amount converted to the reporting currency, rounded to cents. -#}
+{#- An amount converted to the reporting currency, rounded to cents. The factors are widened first:
+    DuckDB types decimal(18,2) * decimal(18,8) as decimal(18,10), which overflows from 10^8 (100 million
+    rupiah is an ordinary deal). -#}
 {% macro to_reporting(amount, rate='rate_to_reporting') -%}
-    cast(round({{ amount }} * {{ rate }}, 2) as decimal(18, 2))
+    cast(round(cast({{ amount }} as decimal(38, 4)) * cast({{ rate }} as decimal(38, 8)), 2) as decimal(18, 2))
 {%- endmacro %}
