@@ -1,0 +1,97 @@
+-- One row per month (company-wide), from the first month with revenue or customers to the as-of month:
+-- the inputs of the simple customer lifetime value model (revenue per active customer, gross margin on
+-- costed revenue, share of the month's opening customers who churned) and predicted_clv. The CLV view
+-- and the CAC view's ltv_to_cac_ratio both read predicted CLV from here (formula: macro predicted_clv).
+with
+
+months as (
+    select * from {{ ref('dim_months') }}
+),
+
+revenue_events as (
+    select * from {{ ref('fct_revenue_events') }}
+),
+
+customer_months as (
+    select * from {{ ref('fct_customer_months') }}
+),
+
+monthly_revenue as (
+    select
+        event_month as month_start,
+        sum(revenue) as revenue,
+        sum(case when is_cost_known then revenue end) as costed_revenue,
+        sum(gross_profit) as gross_profit
+    from revenue_events
+    group by event_month
+),
+
+monthly_customers as (
+    select
+        month_start,
+        sum(case when is_active then 1 else 0 end) as active_customers,
+        sum(case when was_active_previous_month then 1 else 0 end) as customers_at_start,
+        sum(case when is_churned then 1 else 0 end) as churned_customers
+    from customer_months
+    group by month_start
+),
+
+first_months as (
+    select min(month_start) as first_month
+    from (
+        select month_start from monthly_revenue
+        union all
+        select month_start from monthly_customers
+    ) as activity_months
+),
+
+monthly_inputs as (
+    select
+        months.month_start,
+        months.is_complete_month,
+        {{ count_or_zero('monthly_customers.active_customers') }} as active_customers,
+        {{ count_or_zero('monthly_customers.customers_at_start') }} as customers_at_start,
+        {{ count_or_zero('monthly_customers.churned_customers') }} as churned_customers,
+        {{ money('monthly_revenue.revenue') }} as revenue,
+        {{ money('monthly_revenue.costed_revenue') }} as costed_revenue,
+        {{ money('monthly_revenue.gross_profit') }} as gross_profit
+    from months
+    inner join first_months
+        on months.month_start >= first_months.first_month
+    left join monthly_revenue
+        on months.month_start = monthly_revenue.month_start
+    left join monthly_customers
+        on months.month_start = monthly_customers.month_start
+),
+
+monthly_rates as (
+    select
+        monthly_inputs.*,
+        {{ safe_divide('revenue', 'active_customers') }} as arpa_monthly_exact,
+        {{ safe_divide('gross_profit', 'costed_revenue') }} as gross_margin_rate,
+        {{ safe_divide('churned_customers', 'customers_at_start') }} as monthly_churn_rate
+    from monthly_inputs
+),
+
+final as (
+    select
+        month_start,
+        is_complete_month,
+        active_customers,
+        customers_at_start,
+        churned_customers,
+        revenue,
+        costed_revenue,
+        gross_profit,
+        cast(arpa_monthly_exact as decimal(18, 2)) as arpa_monthly,
+        gross_margin_rate,
+        monthly_churn_rate,
+        cast(
+            {{ predicted_clv('arpa_monthly_exact', 'gross_margin_rate', 'monthly_churn_rate') }}
+            as decimal(18, 2)
+        ) as predicted_clv,
+        '{{ reporting_currency() }}' as currency_code
+    from monthly_rates
+)
+
+select * from final
