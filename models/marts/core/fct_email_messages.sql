@@ -1,6 +1,7 @@
 -- One row per email message (email_id), folded from its tracking events: who sent it (rep for one-to-one
 -- sales emails, NULL for marketing emails), to whom, when, and whether it was delivered, bounced, opened,
 -- clicked or led to an unsubscribe.
+-- Sent: a sent event, or any delivered / bounced / opened / clicked event (which proves it was sent).
 -- Delivered: a delivered event, or an open or click (engagement proves delivery). When the email_events
 -- table holds no delivered event at all (a source that does not track delivery), an email counts as
 -- delivered when it was sent and did not bounce (is_delivery_inferred marks this fallback).
@@ -40,7 +41,10 @@ messages_flagged as (
     select
         messages.*,
         coalesce(messages.first_sent_at, messages.first_event_at) as sent_at,
-        messages.sent_events > 0 as is_sent,
+        messages.sent_events > 0 as has_sent_event,
+        -- a delivery, bounce, open or click proves the email was sent even without a sent event
+        messages.sent_events + messages.delivered_events + messages.bounced_events
+        + messages.open_events + messages.click_events > 0 as is_sent,
         messages.bounced_events > 0 as is_bounced,
         messages.open_events > 0 as is_opened,
         messages.click_events > 0 as is_clicked,
@@ -50,7 +54,7 @@ messages_flagged as (
             when delivery_tracking.source_tracks_delivery
                 then messages.delivered_events > 0 or messages.open_events > 0 or messages.click_events > 0
             else
-                (messages.sent_events > 0 and messages.bounced_events = 0)
+                (messages.sent_events + messages.delivered_events > 0 and messages.bounced_events = 0)
                 or messages.open_events > 0
                 or messages.click_events > 0
         end as is_delivered
@@ -69,6 +73,7 @@ final as (
         -- flags
         rep_id is not null as is_sales_email,
         is_sent,
+        has_sent_event,
         is_delivered,
         is_delivery_inferred,
         is_bounced,

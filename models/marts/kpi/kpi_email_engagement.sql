@@ -1,0 +1,135 @@
+{{ config(materialized='view') }}
+-- One row per sent month (reporting time zone) x sending rep, rep_id NULL for marketing (campaign) emails,
+-- from the first month with an email to the as-of month: emails sent, delivered, bounced, unique opens and
+-- clicks, and open / click rates over delivered emails. Every month an emailing rep was employed appears
+-- (zeros without emails), as does every month for marketing emails once they have started.
+with
+
+months as (
+    select * from {{ ref('dim_months') }}
+),
+
+rep_months as (
+    select * from {{ ref('int_rep_months_employed') }}
+),
+
+reps as (
+    select * from {{ ref('dim_reps') }}
+),
+
+email_messages as (
+    select * from {{ ref('fct_email_messages') }}
+),
+
+first_months as (
+    select min(sent_month) as first_month
+    from email_messages
+),
+
+first_marketing_months as (
+    select min(sent_month) as first_month
+    from email_messages
+    where not is_sales_email
+),
+
+sender_months as (
+    select
+        rep_months.month_start,
+        rep_months.rep_id
+    from rep_months
+    where rep_months.rep_id in (select email_messages.rep_id from email_messages)
+
+    union
+
+    select
+        months.month_start,
+        cast(null as {{ dbt.type_string() }}) as rep_id
+    from months
+    inner join first_marketing_months
+        on months.month_start >= first_marketing_months.first_month
+
+    union
+
+    select
+        sent_month as month_start,
+        rep_id
+    from email_messages
+),
+
+monthly_engagement as (
+    select
+        sent_month as month_start,
+        rep_id,
+        count(case when is_sent then 1 end) as emails_sent,
+        count(case when is_delivered then 1 end) as emails_delivered,
+        count(case when is_bounced then 1 end) as emails_bounced,
+        count(case when is_opened then 1 end) as unique_opens,
+        count(case when is_clicked then 1 end) as unique_clicks,
+        count(case when is_unsubscribed then 1 end) as unsubscribes,
+        sum(open_events) as total_opens,
+        sum(click_events) as total_clicks
+    from email_messages
+    group by sent_month, rep_id
+),
+
+engagement_spined as (
+    select
+        sender_months.month_start,
+        sender_months.rep_id,
+        months.is_complete_month,
+        reps.full_name as rep_name,
+        reps.team,
+        rep_months.rep_id is not null as is_employed_in_month,
+        {{ count_or_zero('monthly_engagement.emails_sent') }} as emails_sent,
+        {{ count_or_zero('monthly_engagement.emails_delivered') }} as emails_delivered,
+        {{ count_or_zero('monthly_engagement.emails_bounced') }} as emails_bounced,
+        {{ count_or_zero('monthly_engagement.unique_opens') }} as unique_opens,
+        {{ count_or_zero('monthly_engagement.unique_clicks') }} as unique_clicks,
+        {{ count_or_zero('monthly_engagement.unsubscribes') }} as unsubscribes,
+        {{ count_or_zero('monthly_engagement.total_opens') }} as total_opens,
+        {{ count_or_zero('monthly_engagement.total_clicks') }} as total_clicks
+    from sender_months
+    inner join months
+        on sender_months.month_start = months.month_start
+    inner join first_months
+        on sender_months.month_start >= first_months.first_month
+    left join reps
+        on sender_months.rep_id = reps.rep_id
+    left join rep_months
+        on
+            sender_months.rep_id = rep_months.rep_id
+            and sender_months.month_start = rep_months.month_start
+    left join monthly_engagement
+        on
+            sender_months.month_start = monthly_engagement.month_start
+            and (
+                sender_months.rep_id = monthly_engagement.rep_id
+                or (sender_months.rep_id is null and monthly_engagement.rep_id is null)
+            )
+),
+
+final as (
+    select
+        month_start,
+        rep_id,
+        rep_name,
+        team,
+        is_complete_month,
+        rep_id is not null as is_sales_email,
+        is_employed_in_month,
+        emails_sent,
+        emails_delivered,
+        emails_bounced,
+        unique_opens,
+        unique_clicks,
+        unsubscribes,
+        total_opens,
+        total_clicks,
+        {{ safe_divide('emails_delivered', 'emails_sent') }} as delivery_rate,
+        {{ safe_divide('emails_bounced', 'emails_sent') }} as bounce_rate,
+        {{ safe_divide('unique_opens', 'emails_delivered') }} as open_rate,
+        {{ safe_divide('unique_clicks', 'emails_delivered') }} as click_rate
+    from engagement_spined
+)
+
+select * from final

@@ -1,0 +1,118 @@
+{{ config(materialized='view') }}
+-- One row per lead created month (reporting time zone) x owning rep, from the first month with a lead to
+-- the as-of month: leads assigned, answered, answered within the SLA (var lead_response_sla_minutes) and
+-- the average and median minutes to the first response. Every month a lead-owning rep was employed appears
+-- (zeros without leads), and so does any month a rep owns leads, even after leaving; leads without an
+-- owner form the rows with rep_id NULL. Leads never answered count in leads_assigned only.
+with
+
+months as (
+    select * from {{ ref('dim_months') }}
+),
+
+rep_months as (
+    select * from {{ ref('int_rep_months_employed') }}
+),
+
+reps as (
+    select * from {{ ref('dim_reps') }}
+),
+
+leads as (
+    select * from {{ ref('fct_leads') }}
+),
+
+first_months as (
+    select min(created_month) as first_month
+    from leads
+),
+
+lead_owner_months as (
+    select
+        rep_months.month_start,
+        rep_months.rep_id
+    from rep_months
+    where rep_months.rep_id in (select leads.owner_rep_id from leads)
+
+    union
+
+    select
+        created_month as month_start,
+        owner_rep_id as rep_id
+    from leads
+),
+
+cohorts as (
+    select
+        created_month as month_start,
+        owner_rep_id as rep_id,
+        count(*) as leads_assigned,
+        count(case when is_responded then 1 end) as leads_responded,
+        count(case when is_responded_within_sla then 1 end) as leads_responded_within_sla,
+        count(case when is_converted_before_first_touch then 1 end) as leads_converted_before_first_touch,
+        sum(response_minutes) as total_response_minutes,
+        -- DuckDB and PostgreSQL syntax; Spark would need percentile(response_minutes, 0.5)
+        percentile_cont(0.5) within group (order by response_minutes) as median_response_minutes
+    from leads
+    group by created_month, owner_rep_id
+),
+
+cohorts_spined as (
+    select
+        lead_owner_months.month_start,
+        lead_owner_months.rep_id,
+        months.is_complete_month,
+        reps.full_name as rep_name,
+        reps.team,
+        rep_months.rep_id is not null as is_employed_in_month,
+        {{ count_or_zero('cohorts.leads_assigned') }} as leads_assigned,
+        {{ count_or_zero('cohorts.leads_responded') }} as leads_responded,
+        {{ count_or_zero('cohorts.leads_responded_within_sla') }} as leads_responded_within_sla,
+        {{ count_or_zero('cohorts.leads_converted_before_first_touch') }} as leads_converted_before_first_touch,
+        cast(coalesce(cohorts.total_response_minutes, 0) as decimal(18, 2)) as total_response_minutes,
+        cohorts.median_response_minutes
+    from lead_owner_months
+    inner join months
+        on lead_owner_months.month_start = months.month_start
+    inner join first_months
+        on lead_owner_months.month_start >= first_months.first_month
+    left join reps
+        on lead_owner_months.rep_id = reps.rep_id
+    left join rep_months
+        on
+            lead_owner_months.rep_id = rep_months.rep_id
+            and lead_owner_months.month_start = rep_months.month_start
+    left join cohorts
+        on
+            lead_owner_months.month_start = cohorts.month_start
+            and (
+                lead_owner_months.rep_id = cohorts.rep_id
+                or (lead_owner_months.rep_id is null and cohorts.rep_id is null)
+            )
+),
+
+final as (
+    select
+        month_start,
+        rep_id,
+        rep_name,
+        team,
+        is_complete_month,
+        rep_id is null as is_unassigned,
+        is_employed_in_month,
+        leads_assigned,
+        leads_responded,
+        leads_assigned - leads_responded as leads_not_responded,
+        leads_responded_within_sla,
+        leads_converted_before_first_touch,
+        {{ safe_divide('leads_responded', 'leads_assigned') }} as response_rate,
+        {{ safe_divide('leads_responded_within_sla', 'leads_assigned') }} as responded_within_sla_rate,
+        total_response_minutes,
+        cast({{ safe_divide('total_response_minutes', 'leads_responded') }} as decimal(18, 2))
+            as avg_response_minutes,
+        cast(median_response_minutes as decimal(18, 2)) as median_response_minutes,
+        {{ non_negative_int_var('lead_response_sla_minutes', 60) }} as sla_minutes
+    from cohorts_spined
+)
+
+select * from final
