@@ -16,7 +16,7 @@ from typing import Any
 
 from scripts.sampledata.calendar import add_months, month_starts
 from scripts.sampledata.context import World
-from scripts.sampledata.currency import money
+from scripts.sampledata.currency import CENT, money
 from scripts.sampledata.entities import Order, Rep
 from scripts.sampledata.staffing import HEAD_TEAM
 
@@ -161,85 +161,109 @@ def _run_rate(series: dict[RepMonth, float], rep_id: str, month: date, months: l
     return sum(series.get((rep_id, m), 0.0) for m in window) / len(window) if window else None
 
 
-def build_sales_targets(world: World, rng: random.Random) -> list[dict[str, Any]]:
-    """Monthly and quarterly rep targets, quarterly team targets, monthly company targets."""
-    cal, home = world.calendar, world.config.reporting_currency
-    actuals = _actuals(world)
-    months = list(month_starts(cal.start, cal.end))
-    full_months = [m for m in months if add_months(m, 1) <= cal.end]
-    quarters = [
-        m
-        for m in month_starts(cal.start, add_months(cal.end, 2))
-        if m.month in (1, 4, 7, 10) and cal.start <= m <= cal.end
-    ]
-    plan_months = sorted({*months, *(add_months(q, i) for q in quarters for i in range(3))})
-    aes = [r for r in world.staffing.reps if r.role == "account_executive"]
-    monthly: dict[tuple[str, date, str], float] = {}
-    for rep in aes:
-        for month in plan_months:
-            if _month_fraction(rep, month) < 0.6:
-                continue
-            tenure = (month.year - rep.hired_date.year) * 12 + month.month - rep.hired_date.month
-            ramp = (0.4, 0.6, 0.8)[tenure] if 0 <= tenure < 3 else 1.0
-            noise = rng.lognormvariate(0.0, 0.2)
-            for metric in ("revenue", "bookings", "deals_won"):
-                base = _run_rate(actuals[metric], rep.rep_id, month, full_months) or 0.0
-                value = base * TARGET_UPLIFT * noise * ramp
-                monthly[(rep.rep_id, month, metric)] = (
-                    max(1.0, round(value))
-                    if metric == "deals_won"
-                    else _round_target(max(value, _home(world, 50e6) * ramp))
-                )
-    rows: list[dict[str, Any]] = []
+class _TargetPlanner:
+    """Plans targets from run rates: rep months first, then quarters, teams and the company."""
+
+    def __init__(self, world: World, rng: random.Random) -> None:
+        cal = world.calendar
+        self.world, self.rng, self.home = world, rng, world.config.reporting_currency
+        self.actuals = _actuals(world)
+        self.new_accounts = _new_customers(world)
+        self.months = list(month_starts(cal.start, cal.end))
+        self.full_months = [m for m in self.months if add_months(m, 1) <= cal.end]
+        self.quarters = [
+            m
+            for m in month_starts(cal.start, add_months(cal.end, 2))
+            if m.month in (1, 4, 7, 10) and cal.start <= m <= cal.end
+        ]
+        self.aes = [r for r in world.staffing.reps if r.role == "account_executive"]
+        self.rows: list[dict[str, Any]] = []
+
+    def rep_months(self) -> dict[tuple[str, date, str], float]:
+        """Each account executive's monthly targets (also for the rest of the current quarter)."""
+        plan_months = sorted({*self.months, *(add_months(q, i) for q in self.quarters for i in range(3))})
+        monthly: dict[tuple[str, date, str], float] = {}
+        for rep in self.aes:
+            for month in plan_months:
+                if _month_fraction(rep, month) < 0.6:
+                    continue
+                tenure = (month.year - rep.hired_date.year) * 12 + month.month - rep.hired_date.month
+                ramp = (0.4, 0.6, 0.8)[tenure] if 0 <= tenure < 3 else 1.0
+                noise = self.rng.lognormvariate(0.0, 0.2)
+                for metric in ("revenue", "bookings", "deals_won"):
+                    base = _run_rate(self.actuals[metric], rep.rep_id, month, self.full_months) or 0.0
+                    value = base * TARGET_UPLIFT * noise * ramp
+                    if metric == "deals_won":
+                        monthly[(rep.rep_id, month, metric)] = max(1.0, round(value))
+                    else:
+                        floor = _home(self.world, 50e6) * ramp
+                        monthly[(rep.rep_id, month, metric)] = _round_target(max(value, floor))
+        return monthly
 
     def add(
-        start: date, months_long: int, rep: Rep | None, team: str | None, metric: str, value: float
+        self, start: date, months: int, rep: Rep | None, team: str | None, metric: str, value: float
     ) -> None:
-        end = add_months(start, months_long) - timedelta(days=1)
+        """One target row (money metrics in the reporting currency, counts without a currency)."""
         money_metric = metric in ("revenue", "bookings")
-        rows.append(
+        self.rows.append(
             {
                 "period_start": start,
-                "period_end": end,
+                "period_end": add_months(start, months) - timedelta(days=1),
                 "rep_id": rep.rep_id if rep else None,
                 "team": team,
                 "metric": metric,
-                "target_value": money(value, home)
+                "target_value": money(value, self.home)
                 if money_metric
-                else Decimal(int(value)).quantize(Decimal("0.01")),
-                "currency_code": home if money_metric else None,
+                else Decimal(int(value)).quantize(CENT),
+                "currency_code": self.home if money_metric else None,
             }
         )
 
-    for (rep_id, month, metric), value in monthly.items():
-        if month <= cal.end:
-            add(month, 1, _rep(world, rep_id), _rep(world, rep_id).team, metric, value)
-    new_accounts = _new_customers(world)
-    for quarter in quarters:
+    def quarter(self, quarter: date, monthly: dict[tuple[str, date, str], float]) -> None:
+        """Quarterly rep targets (the sum of their months) and team targets (the sum of their reps)."""
         q_months = [add_months(quarter, i) for i in range(3)]
         team_sum: dict[tuple[str, str], float] = defaultdict(float)
-        for rep in aes:
+        for rep in self.aes:
             for metric in ("revenue", "bookings", "deals_won"):
                 parts = [monthly.get((rep.rep_id, m, metric)) for m in q_months]
                 if all(p is None for p in parts):
                     continue
                 total = sum(p or 0.0 for p in parts)
-                add(quarter, 3, rep, rep.team, metric, total)
+                self.add(quarter, 3, rep, rep.team, metric, total)
                 team_sum[(rep.team, metric)] += total
         for team, metric in sorted(team_sum):
-            uplift = 1.0 if metric == "deals_won" else rng.uniform(1.0, 1.05)
+            uplift = 1.0 if metric == "deals_won" else self.rng.uniform(1.0, 1.05)
             value = team_sum[(team, metric)] * uplift
-            add(quarter, 3, None, team, metric, value if metric == "deals_won" else _round_target(value))
-        for team in sorted({t for t, _ in team_sum}):
-            rate = _team_new_customer_rate(new_accounts, team, quarter, full_months)
-            add(quarter, 3, None, team, "new_accounts", max(1.0, round(rate * 3 * 1.15)))
-    for month in months:
+            self.add(quarter, 3, None, team, metric, value if metric == "deals_won" else _round_target(value))
+        for team in sorted(dict.fromkeys(t for t, _ in team_sum)):
+            rate = _team_new_customer_rate(self.new_accounts, team, quarter, self.full_months)
+            self.add(quarter, 3, None, team, "new_accounts", max(1.0, round(rate * 3 * 1.15)))
+
+    def company_month(self, month: date, monthly: dict[tuple[str, date, str], float]) -> None:
+        """Company targets: the reps' sum plus a buffer, and new accounts from the recent run rate."""
         for metric in ("revenue", "bookings"):
-            total = sum(v for (r, m, k), v in monthly.items() if m == month and k == metric)
-            add(month, 1, None, None, metric, _round_target(total * 1.05))
-        rate = _team_new_customer_rate(new_accounts, None, month, full_months)
-        add(month, 1, None, None, "new_accounts", max(1.0, round(rate * 1.15)))
-    return rows
+            total = sum(v for (_, m, k), v in monthly.items() if m == month and k == metric)
+            self.add(month, 1, None, None, metric, _round_target(total * 1.05))
+        rate = _team_new_customer_rate(self.new_accounts, None, month, self.full_months)
+        self.add(month, 1, None, None, "new_accounts", max(1.0, round(rate * 1.15)))
+
+    def build(self) -> list[dict[str, Any]]:
+        """All target rows."""
+        monthly = self.rep_months()
+        for (rep_id, month, metric), value in monthly.items():
+            if month <= self.world.calendar.end:
+                rep = _rep(self.world, rep_id)
+                self.add(month, 1, rep, rep.team, metric, value)
+        for quarter in self.quarters:
+            self.quarter(quarter, monthly)
+        for month in self.months:
+            self.company_month(month, monthly)
+        return self.rows
+
+
+def build_sales_targets(world: World, rng: random.Random) -> list[dict[str, Any]]:
+    """Monthly and quarterly rep targets, quarterly team targets, monthly company targets."""
+    return _TargetPlanner(world, rng).build()
 
 
 def _new_customers(world: World) -> dict[tuple[str, date], int]:
