@@ -83,7 +83,7 @@ rep_month_totals as (
 
 ranked as (
     select
-        rep_month_totals.*,
+        *,
         rank() over (
             partition by month_start
             order by revenue desc

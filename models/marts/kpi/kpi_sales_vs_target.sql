@@ -88,8 +88,8 @@ target_actuals as (
         on
             target_members.rep_id = daily_actuals_by_metric.rep_id
             and targets.metric = daily_actuals_by_metric.metric
-            and daily_actuals_by_metric.activity_date >= targets.period_start
-            and daily_actuals_by_metric.activity_date <= targets.period_end
+            and targets.period_start <= daily_actuals_by_metric.activity_date
+            and targets.period_end >= daily_actuals_by_metric.activity_date
     group by targets.target_id
 ),
 
