@@ -12,6 +12,7 @@ import random
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from scripts.sampledata.calendar import add_months, month_starts
@@ -21,10 +22,10 @@ from scripts.sampledata.entities import Order, Rep
 from scripts.sampledata.staffing import HEAD_TEAM
 
 PLANNING_USD_IDR = 16_000.0
-SALARY_IDR = {"account_executive": 18e6, "sdr": 8.5e6, "bdr": 10e6, "manager": 38e6}
+SALARY_IDR = MappingProxyType({"account_executive": 18e6, "sdr": 8.5e6, "bdr": 10e6, "manager": 38e6})
 HEAD_SALARY_IDR = 65e6
-TOOLS_IDR = {"account_executive": 1.9e6, "sdr": 1.6e6, "bdr": 2.2e6, "manager": 1.9e6}
-TRAVEL_MEDIAN_IDR = {"account_executive": 4.0e6, "bdr": 2.0e6, "manager": 3.0e6}
+TOOLS_IDR = MappingProxyType({"account_executive": 1.9e6, "sdr": 1.6e6, "bdr": 2.2e6, "manager": 1.9e6})
+TRAVEL_MEDIAN_IDR = MappingProxyType({"account_executive": 4.0e6, "bdr": 2.0e6, "manager": 3.0e6})
 AE_COMMISSION_RATE = 0.03
 MANAGER_OVERRIDE_RATE = 0.004
 SOURCED_BONUS_IDR = 400_000.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from scripts.sampledata.accounts import choose_region, weighted
 from scripts.sampledata.context import World
@@ -30,7 +31,7 @@ from scripts.sampledata.reference import (
 )
 
 FOREIGN_LEAD_SOURCES = ("LinkedIn", "Website", "Partner", "Organic Search", "Event")
-SEGMENT_CONVERSION = {"smb": 0.95, "mid_market": 1.1, "enterprise": 1.2}
+SEGMENT_CONVERSION = MappingProxyType({"smb": 0.95, "mid_market": 1.1, "enterprise": 1.2})
 MAX_RESPONSE_MINUTES = 14 * 24 * 60
 
 

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 from scripts.sampledata.calendar import WIB, add_months
 from scripts.sampledata.context import World
@@ -44,7 +45,7 @@ LEGACY_CUSTOMER_SHARE = 0.4
 MIGRATED_MONTHLY_SHARE = 0.5  # small legacy customers already on a monthly plan when the CRM went live
 LEGACY_PROSPECT_DEAL_SHARE = 0.3
 DIRECT_DEAL_SHARE = 0.7
-UPSELL_RATE_PER_MONTH = {"smb": 0.035, "mid_market": 0.06, "enterprise": 0.09}
+UPSELL_RATE_PER_MONTH = MappingProxyType({"smb": 0.035, "mid_market": 0.06, "enterprise": 0.09})
 REORDER_RATE_PER_MONTH = 0.05
 MONTHLY_CHURN_HAZARD = 0.022
 WINBACK_SHARE = 0.25

@@ -34,11 +34,13 @@ BREAKING = (BAD_NUMBER, BAD_DATE, ORPHAN_FK, SOFT_DELETE, NULL_KEY, CLOSE_BEFORE
 BAD_NUMBERS = ("n/a", "1.2.3", "Rp 1.500.000", "TBD", "#REF!", "tiga juta")
 BAD_INTEGERS = ("5 menit", "n/a", "1.5.0", "TBD")
 BAD_DATES = ("31/02/2025", "kemarin", "2025-13-45", "besok pagi", "00/00/0000", "minggu depan")
-UNKNOWN_STAGES = {
-    "won": ("Won - PO Received", "Closed - Signed", "Menang"),
-    "lost": ("Lost - No Budget", "Dropped", "Batal"),
-    "open": ("On Hold", "Verbal Commit", "Tunggu PO", "Pending Approval", "Contract Review"),
-}
+UNKNOWN_STAGES = MappingProxyType(
+    {
+        "won": ("Won - PO Received", "Closed - Signed", "Menang"),
+        "lost": ("Lost - No Budget", "Dropped", "Batal"),
+        "open": ("On Hold", "Verbal Commit", "Tunggu PO", "Pending Approval", "Contract Review"),
+    }
+)
 UNKNOWN_SOURCES = ("Brosur", "Tokopedia", "Kaskus", "Radio Prambors", "Spanduk", "Grup WhatsApp Alumni")
 PADDING = (" ", "  ", "\t", "\u00a0")
 ORPHAN_PREFIX = MappingProxyType(

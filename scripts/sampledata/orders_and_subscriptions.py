@@ -12,13 +12,14 @@ import math
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 from scripts.sampledata.context import World
 from scripts.sampledata.currency import money
 from scripts.sampledata.entities import Account, LineItem, Opportunity, Order, Rep, Subscription
 from scripts.sampledata.products import line_cost
 
-INVOICE_LAG_MEDIAN_DAYS = {"smb": 2.0, "mid_market": 6.0, "enterprise": 12.0}
+INVOICE_LAG_MEDIAN_DAYS = MappingProxyType({"smb": 2.0, "mid_market": 6.0, "enterprise": 12.0})
 CANCEL_SHARE = 0.06  # of deal and reorder orders without cloud lines, before invoicing
 REFUND_SHARE = 0.05  # of invoiced deal and reorder orders without cloud lines
 RECURRING_REFUND_SHARE = 0.012  # of monthly cloud invoices (billing disputes)

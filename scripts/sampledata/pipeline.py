@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 from scripts.sampledata.accounts import weighted
 from scripts.sampledata.context import World
@@ -23,16 +24,20 @@ from scripts.sampledata.reference import LOSS_REASONS, RENEWAL_LOSS_REASONS, STA
 
 OPEN_STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review")
 WON, LOST = "Closed Won", "Closed Lost"
-CYCLE_MEDIAN_DAYS = {
-    "new_business": {"smb": 24.0, "mid_market": 60.0, "enterprise": 130.0},
-    "upsell": {"smb": 18.0, "mid_market": 35.0, "enterprise": 60.0},
-    "renewal": {"smb": 25.0, "mid_market": 35.0, "enterprise": 50.0},
-}
-WIN_BASE = {
-    "new_business": {"smb": 0.34, "mid_market": 0.29, "enterprise": 0.24},
-    "upsell": {"smb": 0.55, "mid_market": 0.52, "enterprise": 0.48},
-    "renewal": {"smb": 0.88, "mid_market": 0.89, "enterprise": 0.9},
-}
+CYCLE_MEDIAN_DAYS = MappingProxyType(
+    {
+        "new_business": MappingProxyType({"smb": 24.0, "mid_market": 60.0, "enterprise": 130.0}),
+        "upsell": MappingProxyType({"smb": 18.0, "mid_market": 35.0, "enterprise": 60.0}),
+        "renewal": MappingProxyType({"smb": 25.0, "mid_market": 35.0, "enterprise": 50.0}),
+    }
+)
+WIN_BASE = MappingProxyType(
+    {
+        "new_business": MappingProxyType({"smb": 0.34, "mid_market": 0.29, "enterprise": 0.24}),
+        "upsell": MappingProxyType({"smb": 0.55, "mid_market": 0.52, "enterprise": 0.48}),
+        "renewal": MappingProxyType({"smb": 0.88, "mid_market": 0.89, "enterprise": 0.9}),
+    }
+)
 STALE_CLOSE_SHARE = 0.35  # deals of a rep who left that the manager closes lost later
 
 

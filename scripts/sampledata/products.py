@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 from scripts.sampledata.calendar import Calendar
 from scripts.sampledata.currency import RateBook, money, nice_price
@@ -58,9 +59,9 @@ PRICE_LIST: tuple[tuple[int, str, str, str, int, int, bool], ...] = (
 )
 PLANNING_USD_IDR = 16_000.0  # list prices of a USD-reporting company are the IDR list converted at this
 MONTHLY_SAAS = (201, 202, 203)
-DISCONTINUED = {105: 240, 307: 300}  # product code -> days after the start it was last sold
-SEAT_MONTHS = {"monthly": 1, "annual": 12}
-LINE_DISCOUNT_SHARE = {"service": 0.5, "training": 0.5, "hardware": 0.4, "support": 0.0}
+DISCONTINUED = MappingProxyType({105: 240, 307: 300})  # product code -> days after the start it was last sold
+SEAT_MONTHS = MappingProxyType({"monthly": 1, "annual": 12})
+LINE_DISCOUNT_SHARE = MappingProxyType({"service": 0.5, "training": 0.5, "hardware": 0.4, "support": 0.0})
 
 
 @dataclass(frozen=True)

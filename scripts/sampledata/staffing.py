@@ -6,6 +6,7 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import MappingProxyType
 
 from scripts.sampledata.calendar import Calendar
 from scripts.sampledata.config import GeneratorConfig
@@ -21,7 +22,7 @@ from scripts.sampledata.reference import (
 
 HEAD_TEAM = "National Sales"
 BDR_TEAMS = ("Jakarta Commercial", "Jawa Timur", "Jawa Barat", "Sumatera")
-TEAM_REGION = {t.name: t.region for t in TEAMS} | {HEAD_TEAM: "Jabodetabek"}
+TEAM_REGION = MappingProxyType({t.name: t.region for t in TEAMS} | {HEAD_TEAM: "Jabodetabek"})
 
 
 @dataclass(frozen=True)
