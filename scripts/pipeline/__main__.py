@@ -1,0 +1,5 @@
+"""python -m scripts.pipeline --help"""
+
+from scripts.pipeline.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,371 @@
+"""Write-audit-publish: the serving DuckDB file readers use, replaced atomically.
+
+A publish writes a brand-new file next to the serving file (ATTACH of a fresh temp file to the build
+database, one CREATE TABLE AS per served relation: KPI views become plain tables, so nothing refers to
+the build database's catalog), checkpoints and fsyncs it, archives a copy in versions/, and only then
+os.replace()s it over the serving file and fsyncs the folder. A reader has the previous complete file or
+the new complete file open, never a mix, and readers never block the pipeline (it never opens the
+serving file for writing). Killed at any point, the pipeline leaves at most a temp file, removed by the
+next run.
+
+The serving file holds, besides the marts, the schema `pipeline`: version (which run, as-of date, when),
+published_tables (rows and checksum per table) and runs (the run history).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from scripts.pipeline.checks import Relation
+from scripts.pipeline.config import IDENTIFIER, RUN_ID, Paths
+
+log = logging.getLogger("pipeline.publish")
+
+PIPELINE_SCHEMA = "pipeline"
+OUT = "serving_new"
+FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
+RUNS_COLUMNS = {
+    "run_id": "varchar",
+    "command": "varchar",
+    "status": "varchar",
+    "exit_code": "integer",
+    "failing_step": "varchar",
+    "error": "varchar",
+    "started_at": "timestamp",
+    "ended_at": "timestamp",
+    "duration_seconds": "double",
+    "as_of_date": "date",
+    "mode": "varchar",
+    "raw_source": "varchar",
+    "dbt_target": "varchar",
+    "dbt_select": "varchar",
+    "models_built": "integer",
+    "tests_passed": "integer",
+    "tests_warned": "integer",
+    "tests_failed": "integer",
+    "expectations_evaluated": "integer",
+    "expectations_failed": "integer",
+    "kpi_row_counts": "varchar",
+    "published_version": "varchar",
+}
+
+
+class PublishError(RuntimeError):
+    """Publishing or rolling back failed; the serving file is unchanged."""
+
+
+@dataclass
+class PublishedVersion:
+    run_id: str
+    row_counts: dict[str, int] = field(default_factory=dict)
+    checksums: dict[str, str] = field(default_factory=dict)
+    archive: Path | None = None
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_ident(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def duckdb_settings(project_dir: Path, target: str | None) -> dict[str, str]:
+    """The `settings:` of the DuckDB output in profiles.yml, so views evaluate as dbt built them."""
+    try:
+        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+        profiles = yaml.safe_load((project_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
+        outputs = profiles.get(project.get("profile"), {}).get("outputs", {})
+        settings = outputs.get(target or "duckdb", {}).get("settings") or {}
+    except (OSError, yaml.YAMLError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in settings.items() if IDENTIFIER.fullmatch(str(k))}
+
+
+def connect_build(build_db: Path, settings: dict[str, str]) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the build database, whose catalog name views refer to."""
+    con = duckdb.connect(str(build_db), read_only=True)
+    for key, value in settings.items():
+        con.execute(f"set {key} = {quote_literal(value)}")
+    return con
+
+
+def table_checksum(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> tuple[int, str]:
+    """Row count and an order-independent checksum (sum of row hashes; floats rounded to 9 places)."""
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [catalog, schema, table],
+    ).fetchall()
+    parts = [
+        f"round({quote_ident(name)}, 9)" if kind.upper() in FLOAT_TYPES else quote_ident(name)
+        for name, kind in columns
+    ]
+    target = f"{quote_ident(catalog)}.{quote_ident(schema)}.{quote_ident(table)}"
+    rows, total = con.execute(
+        f"select count(*), coalesce(sum(hash({', '.join(parts)})::hugeint), 0) from {target}"
+    ).fetchone()
+    return int(rows), f"{int(rows)}:{int(total):x}"
+
+
+def _naive_utc(value: object) -> dt.datetime | None:
+    """An ISO timestamp as a naive UTC datetime (serving-file timestamps are UTC, like the marts' *_at)."""
+    if value in (None, ""):
+        return None
+    moment = dt.datetime.fromisoformat(str(value))
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _runs_row(row: dict[str, Any]) -> list[Any]:
+    return [
+        _naive_utc(row.get(name)) if kind == "timestamp" else row.get(name)
+        for name, kind in RUNS_COLUMNS.items()
+    ]
+
+
+def write_version(
+    con: duckdb.DuckDBPyConnection,
+    out_file: Path,
+    relations: list[Relation],
+    version: dict[str, Any],
+    history_rows: list[dict[str, Any]],
+    on_first_table: Callable[[], None] | None = None,
+) -> PublishedVersion:
+    """Create `out_file` holding every relation as a plain table plus the pipeline schema."""
+    catalog = con.execute("select current_database()").fetchone()[0]
+    alias = OUT if catalog != OUT else OUT + "_"
+    run_id = str(version["run_id"])
+    published = PublishedVersion(run_id=run_id)
+    con.execute(f"attach {quote_literal(str(out_file))} as {alias} (read_only false)")
+    try:
+        for schema in sorted({r.schema for r in relations} | {PIPELINE_SCHEMA}):
+            con.execute(f"create schema if not exists {alias}.{quote_ident(schema)}")
+        for i, relation in enumerate(relations):
+            con.execute(
+                f"create table {alias}.{quote_ident(relation.schema)}.{quote_ident(relation.identifier)} as "
+                f"select * from {quote_ident(catalog)}.{relation.sql}"
+            )
+            rows, checksum = table_checksum(con, alias, relation.schema, relation.identifier)
+            published.row_counts[relation.label] = rows
+            published.checksums[relation.label] = checksum
+            if i == 0 and on_first_table:
+                on_first_table()
+        pipeline = f"{alias}.{PIPELINE_SCHEMA}"
+        con.execute(
+            f"create table {pipeline}.version (run_id varchar, as_of_date date, published_at timestamp, "
+            "mode varchar, raw_source varchar, dbt_target varchar, table_count integer)"
+        )
+        con.execute(
+            f"insert into {pipeline}.version values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                version.get("as_of_date"),
+                _naive_utc(version["published_at"]),
+                version.get("mode"),
+                version.get("raw_source"),
+                version.get("dbt_target"),
+                len(relations),
+            ],
+        )
+        con.execute(
+            f"create table {pipeline}.published_tables (schema_name varchar, table_name varchar, "
+            "kind varchar, source_materialization varchar, row_count bigint, checksum varchar, "
+            "run_id varchar)"
+        )
+        con.executemany(
+            f"insert into {pipeline}.published_tables values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    r.schema,
+                    r.identifier,
+                    r.kind,
+                    r.materialized,
+                    published.row_counts[r.label],
+                    published.checksums[r.label],
+                    run_id,
+                ]
+                for r in relations
+            ],
+        )
+        columns = ", ".join(f"{name} {kind}" for name, kind in RUNS_COLUMNS.items())
+        con.execute(f"create table {pipeline}.runs ({columns})")
+        if history_rows:
+            placeholders = ", ".join("?" for _ in RUNS_COLUMNS)
+            con.executemany(
+                f"insert into {pipeline}.runs values ({placeholders})",
+                [_runs_row(row) for row in history_rows],
+            )
+        con.execute(f"checkpoint {alias}")
+    finally:
+        con.execute(f"detach {alias}")
+    return published
+
+
+def _copy_durable(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    fsync_path(target)
+
+
+def temp_serving_file(paths: Paths, run_id: str) -> Path:
+    return paths.serving_db.parent / f".{paths.serving_db.name}.{run_id}.tmp"
+
+
+def clean_temp_files(paths: Paths) -> list[str]:
+    """Remove temp files of publishes that died (the caller holds the pipeline lock)."""
+    removed = []
+    folders = [
+        (paths.serving_db.parent, f".{paths.serving_db.name}.*.tmp*"),
+        (paths.versions_dir, ".*.partial*"),
+    ]
+    for folder, pattern in folders:
+        if folder.exists():
+            for path in folder.glob(pattern):
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+    if removed:
+        log.warning("removed temp files left by an interrupted publish: %s", ", ".join(sorted(removed)))
+    return removed
+
+
+def install(
+    source: Path, paths: Paths, run_id: str, before_replace: Callable[[], None] | None = None
+) -> None:
+    """Make `source` the served file: copy beside the serving file, fsync, os.replace, fsync the folder."""
+    serving = paths.serving_db
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_serving_file(paths, run_id)
+    if source != tmp:
+        _copy_durable(source, tmp)
+    if before_replace:
+        before_replace()
+    tmp.replace(serving)
+    fsync_path(serving.parent)
+
+
+def archive_path(paths: Paths, run_id: str) -> Path:
+    return paths.versions_dir / f"{run_id}.duckdb"
+
+
+def publish(
+    paths: Paths,
+    relations: list[Relation],
+    version: dict[str, Any],
+    history_rows: list[dict[str, Any]],
+    settings: dict[str, str],
+    pause: Callable[[str], None] | None = None,
+) -> PublishedVersion:
+    """Write the new version, archive it, then atomically replace the serving file with it."""
+    run_id = str(version["run_id"])
+    paths.serving_db.parent.mkdir(parents=True, exist_ok=True)
+    paths.versions_dir.mkdir(parents=True, exist_ok=True)
+    tmp = temp_serving_file(paths, run_id)
+    tmp.unlink(missing_ok=True)
+    try:
+        with connect_build(paths.build_db, settings) as con:
+            published = write_version(
+                con, tmp, relations, version, history_rows, lambda: pause("publish") if pause else None
+            )
+        fsync_path(tmp)
+        if Path(f"{tmp}.wal").exists():
+            raise PublishError(f"{tmp}.wal remains after checkpoint: the new file is not self-contained")
+        partial = paths.versions_dir / f".{run_id}.partial"
+        _copy_durable(tmp, partial)
+        archive = archive_path(paths, run_id)
+        partial.replace(archive)
+        fsync_path(paths.versions_dir)
+        install(tmp, paths, run_id, lambda: pause("publish_replace") if pause else None)
+    except (duckdb.Error, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise PublishError(f"publish failed, the previous version is still served: {exc}") from exc
+    published.archive = archive
+    log.info(
+        "published %s: %d tables -> %s (archived %s)", run_id, len(relations), paths.serving_db, archive.name
+    )
+    return published
+
+
+def served_version(serving_db: Path) -> dict[str, Any] | None:
+    """The pipeline.version row of the serving file (None when nothing is served yet)."""
+    if not serving_db.exists():
+        return None
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        row = con.execute(
+            "select run_id, as_of_date, published_at, mode, raw_source, table_count "
+            f"from {PIPELINE_SCHEMA}.version"
+        ).fetchone()
+    if row is None:
+        return None
+    keys = ("run_id", "as_of_date", "published_at", "mode", "raw_source", "table_count")
+    return dict(zip(keys, row, strict=True))
+
+
+def archived_versions(paths: Paths) -> list[str]:
+    """Run ids of the archived versions, oldest first."""
+    if not paths.versions_dir.exists():
+        return []
+    return sorted(p.stem for p in paths.versions_dir.glob("*.duckdb") if RUN_ID.fullmatch(p.stem))
+
+
+def prune_versions(paths: Paths, keep: int, protect: set[str], published_runs: set[str]) -> list[str]:
+    """Keep the newest `keep` archived versions (and the served one); drop never-served leftovers."""
+    versions = archived_versions(paths)
+    leftovers = [v for v in versions if v not in published_runs and v not in protect]
+    kept = [v for v in versions if v not in leftovers]
+    drop = leftovers + [v for v in kept[:-keep] if v not in protect]
+    for run_id in drop:
+        archive_path(paths, run_id).unlink(missing_ok=True)
+    if drop:
+        log.info("pruned archived versions: %s", ", ".join(drop))
+    return drop
+
+
+def rollback(
+    paths: Paths, to: str | None, pause: Callable[[str], None] | None = None
+) -> tuple[str | None, str]:
+    """Serve an archived version again: `to`, or the newest one older than the served version."""
+    current = served_version(paths.serving_db)
+    current_id = current["run_id"] if current else None
+    versions = archived_versions(paths)
+    if to is not None:
+        if to not in versions:
+            raise PublishError(f"no archived version {to}; available: {', '.join(versions) or 'none'}")
+        target = to
+    else:
+        older = [v for v in versions if current_id is None or v < current_id]
+        if not older:
+            raise PublishError(
+                f"no archived version older than the served one ({current_id}) to roll back to"
+            )
+        target = older[-1]
+    if target == current_id:
+        raise PublishError(f"{target} is already served")
+    try:
+        install(
+            archive_path(paths, target),
+            paths,
+            f"rollback-{target}",
+            lambda: pause("publish_replace") if pause else None,
+        )
+    except OSError as exc:
+        temp_serving_file(paths, f"rollback-{target}").unlink(missing_ok=True)
+        raise PublishError(f"rollback failed, {current_id} is still served: {exc}") from exc
+    log.info("rolled back: now serving %s (was %s)", target, current_id)
+    return current_id, target

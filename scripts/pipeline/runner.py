@@ -1,0 +1,477 @@
+"""The pipeline commands that change state: run, validate, publish, rollback.
+
+Each takes the pipeline lock, records itself in the run history step by step, and returns an ExitCode.
+`run`: load -> freshness -> dbt build -> validate -> publish; any failure stops it before publish, so the
+served data stays as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from scripts.contract import REQUIRED_TABLES, load_contract
+from scripts.load_raw import LoadError, load_directory
+from scripts.pipeline import checks as checks_mod
+from scripts.pipeline import faults, publish
+from scripts.pipeline.config import ConfigError, ExitCode, Paths, reporting_zone, utc_now
+from scripts.pipeline.dbt_runner import DbtRun, run_dbt
+from scripts.pipeline.freshness import check_freshness
+from scripts.pipeline.history import (
+    RunRecord,
+    RunStore,
+    StepRecord,
+    clear_build_marker,
+    read_build_marker,
+    write_build_marker,
+)
+from scripts.pipeline.lock import LockBusyError, LockInfo, PipelineLock
+from scripts.pipeline.validate import validate_build
+
+log = logging.getLogger("pipeline")
+
+
+@dataclass
+class RunOptions:
+    """What the command line asked for."""
+
+    command: str
+    raw_dir: Path | None = None
+    skip_load: bool = False
+    raw_schema: str = "raw"
+    as_of: dt.date | None = None
+    target: str | None = None
+    select: str | None = None
+    exclude: str | None = None
+    full_refresh: bool = False
+    dbt_vars: dict[str, object] = field(default_factory=dict)
+    allow_stale: bool = False
+    extra_checks: Path | None = None
+    rollback_to: str | None = None
+
+
+class StepFailedError(Exception):
+    """A step failed: the exit code to return and what to tell the operator."""
+
+    def __init__(self, code: ExitCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def sample_as_of(raw_dir: Path) -> dt.date | None:
+    """The as-of date a generated data set was made for (manifest.json next to the CSVs), if any."""
+    manifest = raw_dir / "manifest.json"
+    if not manifest.exists():
+        return None
+    try:
+        value = json.loads(manifest.read_text(encoding="utf-8")).get("as_of_date")
+        return dt.date.fromisoformat(str(value)) if value else None
+    except (ValueError, AttributeError) as exc:
+        raise ConfigError(f"{manifest}: unreadable as_of_date ({exc})") from exc
+
+
+class Pipeline:
+    """One invocation of a state-changing command."""
+
+    def __init__(self, paths: Paths, options: RunOptions, run_id: str, log_file: Path | None) -> None:
+        self.paths = paths
+        self.options = options
+        self.store = RunStore(paths.runs_dir)
+        self.started = time.monotonic()
+        self.record = RunRecord(
+            run_id=run_id,
+            command=options.command,
+            started_at=utc_now().isoformat(),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            dbt_target=options.target,
+            select=options.select,
+            full_refresh=options.full_refresh,
+            raw_schema=options.raw_schema,
+            log_file=str(log_file) if log_file else None,
+        )
+        self.zone = reporting_zone(paths.project_dir, options.dbt_vars)
+
+    # ---- bookkeeping -------------------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        self.store.save(self.record)
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[StepRecord]:
+        step = self.record.begin_step(name)
+        self._save()
+        log.info("== %s", name)
+        try:
+            yield step
+        except StepFailedError as exc:
+            step.status, step.detail = "failed", str(exc)
+            self.record.failing_step = name
+            raise
+        except Exception as exc:
+            step.status, step.detail = "failed", f"{type(exc).__name__}: {exc}"
+            self.record.failing_step = name
+            raise
+        else:
+            if step.status == "running":
+                step.status = "ok"
+        finally:
+            step.ended_at = utc_now().isoformat()
+            self._save()
+
+    def pause(self, point: str, **details: object) -> None:
+        faults.pause_point(point, self.paths.state_dir, **details)
+
+    def execute(self) -> ExitCode:
+        """Take the lock, run the command, record the outcome."""
+        info = LockInfo(
+            run_id=self.record.run_id,
+            pid=os.getpid(),
+            hostname=self.record.host,
+            started_at=self.record.started_at,
+            command=self.options.command,
+        )
+        lock = PipelineLock(self.paths.lock_file, info)
+        try:
+            lock.acquire()
+        except LockBusyError as exc:
+            log.error("%s. Nothing was changed; try again when it has finished.", exc)
+            return ExitCode.IN_PROGRESS
+        code = ExitCode.ERROR
+        try:
+            for run_id in self.store.mark_abandoned(self.record.run_id):
+                log.warning("run %s ended without finishing (killed?); recorded as abandoned", run_id)
+            publish.clean_temp_files(self.paths)
+            served = self._served()
+            self.record.served_before = served["run_id"] if served else None
+            self._save()
+            code = getattr(self, f"_cmd_{self.options.command}")()
+        except StepFailedError as exc:
+            self.record.error = str(exc)
+            code = exc.code
+            log.error("%s failed at step %s: %s", self.options.command, self.record.failing_step, exc)
+        except (ConfigError, checks_mod.ChecksError) as exc:
+            self.record.error = str(exc)
+            code = ExitCode.USAGE
+            log.error("%s", exc)
+        except Exception as exc:
+            self.record.error = f"{type(exc).__name__}: {exc}"
+            code = ExitCode.ERROR
+            log.exception("%s failed unexpectedly", self.options.command)
+        finally:
+            self.record.exit_code = int(code)
+            if self.record.status == "running":
+                self.record.status = "failed" if code != ExitCode.OK else "ok"
+            self.record.ended_at = utc_now().isoformat()
+            self.record.duration_seconds = round(time.monotonic() - self.started, 2)
+            self._save()
+            lock.release()
+        log.info(
+            "%s %s: %s (exit %d) in %.1f s",
+            self.options.command,
+            self.record.run_id,
+            self.record.status,
+            code,
+            self.record.duration_seconds,
+        )
+        return code
+
+    def _served(self) -> dict[str, object] | None:
+        try:
+            return publish.served_version(self.paths.serving_db)
+        except duckdb.Error as exc:
+            log.warning("cannot read the served version of %s: %s", self.paths.serving_db, exc)
+            return None
+
+    # ---- commands ----------------------------------------------------------------------------------------
+
+    def _cmd_run(self) -> ExitCode:
+        as_of = self._load()
+        self._freshness(as_of)
+        self._build(as_of)
+        manifest = self._build_manifest()
+        self._validate(manifest)
+        self._publish(manifest, as_of)
+        return ExitCode.OK
+
+    def _cmd_validate(self) -> ExitCode:
+        marker = self._require_build()
+        self.record.as_of_date = marker.get("as_of_date")
+        self._validate(self._build_manifest())
+        return ExitCode.OK
+
+    def _cmd_publish(self) -> ExitCode:
+        marker = self._require_build()
+        as_of = dt.date.fromisoformat(marker["as_of_date"]) if marker.get("as_of_date") else None
+        self.record.mode = marker.get("mode")
+        self.record.raw_source = marker.get("raw_source")
+        manifest = self._build_manifest()
+        self._validate(manifest)
+        self._publish(manifest, as_of)
+        return ExitCode.OK
+
+    def _cmd_rollback(self) -> ExitCode:
+        with self.step("rollback") as step:
+            try:
+                before, after = publish.rollback(self.paths, self.options.rollback_to, self.pause)
+            except publish.PublishError as exc:
+                raise StepFailedError(ExitCode.PUBLISH_FAILED, str(exc)) from exc
+            step.detail = f"serving {after} (was {before})"
+            self.record.published_version = after
+        return ExitCode.OK
+
+    # ---- steps -------------------------------------------------------------------------------------------
+
+    def _load(self) -> dt.date:
+        options, paths = self.options, self.paths
+        with self.step("load") as step:
+            clear_build_marker(paths.build_marker)
+            self.pause("load")
+            if options.skip_load:
+                self.record.mode = "warehouse"
+                self.record.raw_source = f"schema {options.raw_schema} of {paths.build_db.name}"
+                missing = [t for t in REQUIRED_TABLES if t not in self._raw_tables()]
+                if missing:
+                    raise StepFailedError(
+                        ExitCode.LOAD_FAILED,
+                        f"--skip-load: schema {options.raw_schema} in {paths.build_db} "
+                        f"lacks {', '.join(missing)}",
+                    )
+                step.status, step.detail = "skipped", "raw tables already in the warehouse"
+                as_of = options.as_of or dt.datetime.now(self.zone).date()
+            else:
+                raw_dir = options.raw_dir or paths.default_sample_dir
+                self.record.mode = (
+                    "sample" if raw_dir.resolve() == paths.default_sample_dir.resolve() else "raw_dir"
+                )
+                self.record.raw_source = str(raw_dir)
+                as_of = options.as_of or sample_as_of(raw_dir) or dt.datetime.now(self.zone).date()
+                try:
+                    report = load_directory(raw_dir, paths.build_db, options.raw_schema)
+                except (LoadError, duckdb.Error) as exc:
+                    raise StepFailedError(ExitCode.LOAD_FAILED, f"cannot load {raw_dir}: {exc}") from exc
+                self.record.load_rows = dict(report.rows)
+                step.detail = f"{sum(report.rows.values())} rows in {len(report.rows)} tables"
+                if report.absent:
+                    step.detail += f"; absent optional tables: {', '.join(report.absent)}"
+        self.record.as_of_date = as_of.isoformat()
+        log.info("as-of date %s (%s)", as_of, "given" if options.as_of else "default")
+        return as_of
+
+    def _raw_tables(self) -> list[str]:
+        if not self.paths.build_db.exists():
+            return []
+        with duckdb.connect(str(self.paths.build_db), read_only=True) as con:
+            rows = con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1",
+                [self.options.raw_schema],
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def _dbt_vars(self, as_of: dt.date | None) -> dict[str, object]:
+        dbt_vars: dict[str, object] = {**self.options.dbt_vars, "raw_schema": self.options.raw_schema}
+        if as_of:
+            dbt_vars["as_of_date"] = as_of.isoformat()
+        return dbt_vars
+
+    def _freshness(self, as_of: dt.date) -> None:
+        with self.step("freshness") as step:
+            contract = load_contract()
+            tables = [t for t in self._raw_tables() if t in contract]
+            report, run = check_freshness(
+                self.paths,
+                tables,
+                REQUIRED_TABLES,
+                as_of,
+                self.zone,
+                self._dbt_vars(as_of),
+                self.options.target,
+                utc_now(),
+            )
+            self.record.freshness = [asdict(s) for s in report.sources]
+            measured = [s for s in report.sources if s.status != "skipped"]
+            if not measured and run is not None and not run.ok:
+                raise StepFailedError(
+                    ExitCode.BUILD_FAILED, "dbt source freshness failed: " + "; ".join(run.failures)
+                )
+            if report.stale:
+                names = ", ".join(f"{s.table} ({s.age_hours} h)" for s in report.stale)
+                message = f"stale sources at {report.reference_at}: {names}"
+                if not self.options.allow_stale:
+                    raise StepFailedError(
+                        ExitCode.STALE_SOURCES, message + " (use --allow-stale to build anyway)"
+                    )
+                log.warning("%s; building anyway (--allow-stale)", message)
+                step.status = "warn"
+            elif report.warned:
+                step.status = "warn"
+            step.detail = ", ".join(f"{s.table}={s.status}" for s in report.sources)
+
+    def _build(self, as_of: dt.date) -> None:
+        options, paths = self.options, self.paths
+        with self.step("build") as step:
+            clear_build_marker(paths.build_marker)
+            args = ["build"]
+            if options.select:
+                args += ["--select", *options.select.split()]
+            if options.exclude:
+                args += ["--exclude", *options.exclude.split()]
+            if options.full_refresh:
+                args.append("--full-refresh")
+            run = run_dbt(
+                args, paths, self._dbt_vars(as_of), options.target, on_model_start=self._build_started
+            )
+            self._record_dbt(run)
+            step.detail = run.summary()
+            if not run.ok:
+                for failure in run.failures:
+                    log.error("dbt: %s", failure)
+                raise StepFailedError(
+                    ExitCode.BUILD_FAILED,
+                    f"dbt build failed ({len(run.failures)} failing nodes): " + "; ".join(run.failures[:5]),
+                )
+            shutil.copyfile(paths.target_dir / "manifest.json", self._manifest_copy())
+            write_build_marker(
+                paths.build_marker,
+                {
+                    "run_id": self.record.run_id,
+                    "as_of_date": self.record.as_of_date,
+                    "select": options.select,
+                    "exclude": options.exclude,
+                    "mode": self.record.mode,
+                    "raw_source": self.record.raw_source,
+                },
+            )
+
+    def _build_started(self, proc: subprocess.Popen[str]) -> None:
+        if faults.pause_requested("build"):
+            os.kill(proc.pid, signal.SIGSTOP)
+            self.pause("build", dbt_pid=proc.pid)
+            os.kill(proc.pid, signal.SIGCONT)
+
+    def _record_dbt(self, run: DbtRun) -> None:
+        self.record.dbt_counts = run.counts
+        self.record.dbt_failures = run.failures[:50]
+
+    def _manifest_copy(self) -> Path:
+        return self.paths.state_dir / "build-manifest.json"
+
+    def _require_build(self) -> dict[str, object]:
+        with self.step("check_build") as step:
+            marker = read_build_marker(self.paths.build_marker)
+            if not marker or not self._manifest_copy().exists():
+                raise StepFailedError(
+                    ExitCode.BUILD_FAILED,
+                    "no complete build to use: the last load or dbt build did not finish successfully "
+                    "(run `python -m scripts.pipeline run`)",
+                )
+            step.detail = f"build of run {marker.get('run_id')} (as of {marker.get('as_of_date')})"
+            return marker
+
+    def _build_manifest(self) -> dict[str, object]:
+        copy = self._manifest_copy()
+        return json.loads(copy.read_text(encoding="utf-8"))
+
+    def _validate(self, manifest: dict[str, object]) -> None:
+        with self.step("validate") as step:
+            extra = (
+                checks_mod.load_extra_checks(self.options.extra_checks) if self.options.extra_checks else None
+            )
+            models = checks_mod.checked_models(manifest, extra)
+            if not models:
+                log.warning("no model declares meta.checks: nothing to validate")
+            first = [True]
+
+            def after_suite(_: str) -> None:
+                if first[0]:
+                    first[0] = False
+                    self.pause("validate")
+
+            report = validate_build(
+                self.paths.build_db, models, self.store.validation_path(self.record.run_id), after_suite
+            )
+            self.record.expectations = report.summary()
+            self.record.kpi_row_counts = {
+                m.relation.name: report.row_counts[m.relation.name]
+                for m in models
+                if m.relation.kind == "kpi" and m.relation.name in report.row_counts
+            }
+            step.detail = (
+                f"{report.suites} suites, {report.evaluated} expectations, {len(report.failures)} failed"
+            )
+            if not report.ok:
+                lines = [f.describe() for f in report.failures]
+                raise StepFailedError(
+                    ExitCode.VALIDATION_FAILED,
+                    f"{len(lines)} expectation(s) failed: " + " | ".join(lines[:10]),
+                )
+
+    def _publish(self, manifest: dict[str, object], as_of: dt.date | None) -> None:
+        paths = self.paths
+        with self.step("publish") as step:
+            relations = checks_mod.served_relations(manifest)
+            present = self._built_relations()
+            missing = [r.label for r in relations if (r.schema, r.identifier) not in present]
+            if missing:
+                log.warning("not in the build database, not served: %s", ", ".join(missing))
+            relations = [r for r in relations if (r.schema, r.identifier) in present]
+            if not any(r.kind == "kpi" for r in relations):
+                log.warning("no KPI view is built yet; publishing facts and dimensions only")
+            published_at = utc_now()
+            self.record.status = "published"
+            self.record.ended_at = published_at.isoformat()
+            self.record.published_version = self.record.run_id
+            history = [r.history_row() for r in self.store.all() if r.run_id != self.record.run_id]
+            history.append(self.record.history_row())
+            version = {
+                "run_id": self.record.run_id,
+                "as_of_date": as_of.isoformat() if as_of else None,
+                "published_at": published_at.isoformat(),
+                "mode": self.record.mode,
+                "raw_source": self.record.raw_source,
+                "dbt_target": self.options.target,
+            }
+            try:
+                result = publish.publish(
+                    paths,
+                    relations,
+                    version,
+                    history,
+                    publish.duckdb_settings(paths.project_dir, self.options.target),
+                    self.pause,
+                )
+            except BaseException as exc:
+                self.record.status = "running"
+                self.record.published_version = None
+                if isinstance(exc, publish.PublishError):
+                    raise StepFailedError(ExitCode.PUBLISH_FAILED, str(exc)) from exc
+                raise
+            self.record.table_checksums = result.checksums
+            self.record.kpi_row_counts = {
+                label.split(".", 1)[1]: rows
+                for label, rows in result.row_counts.items()
+                if label.split(".", 1)[1].startswith("kpi_")
+            }
+            step.detail = f"{len(relations)} tables -> {paths.serving_db}"
+            self._save()
+            self.pause("publish_prune")
+            published_runs = {r.run_id for r in self.store.all() if r.status == "published"}
+            publish.prune_versions(paths, paths.keep_versions, {self.record.run_id}, published_runs)
+
+    def _built_relations(self) -> set[tuple[str, str]]:
+        with duckdb.connect(str(self.paths.build_db), read_only=True) as con:
+            rows = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        return {(r[0], r[1]) for r in rows}
