@@ -3,8 +3,8 @@
 
 {% macro safe_divide(numerator, denominator) -%}
     case
-        when {{ denominator }} is null or {{ denominator }} = 0 then null
-        else {{ numerator }} * 1.0 / {{ denominator }}
+        when ({{ denominator }}) is null or ({{ denominator }}) = 0 then null
+        else ({{ numerator }}) * 1.0 / ({{ denominator }})
     end
 {%- endmacro %}
 
