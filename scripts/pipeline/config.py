@@ -36,6 +36,7 @@ TARGET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
 SELECTOR = re.compile(r"[A-Za-z0-9_.:+*@,/ =-]{1,500}")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}")
+VAR_TEXT = re.compile(r"[A-Za-z0-9_ .:/+@-]{0,200}")
 
 
 class ExitCode(enum.IntEnum):
@@ -116,9 +117,29 @@ def parse_vars(text: str) -> dict[str, object]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"--vars is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+    if not isinstance(value, dict):
         raise ConfigError("--vars must be a JSON object, such as '{\"churn_inactivity_days\": 60}'")
+    _check_var_value(value, "--vars")
     return value
+
+
+def _check_var_value(value: object, where: str) -> None:
+    """dbt vars may reach SQL as text: allow only numbers, booleans, null and plain words, dates, names."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not IDENTIFIER.fullmatch(key):
+                raise ConfigError(f"{where}: invalid variable name {key!r}")
+            _check_var_value(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _check_var_value(item, where)
+    elif isinstance(value, str):
+        if not VAR_TEXT.fullmatch(value):
+            raise ConfigError(
+                f"{where}: value {value!r} holds characters that are not allowed (quotes, ;, ...)"
+            )
+    elif value is not None and not isinstance(value, bool | int | float):
+        raise ConfigError(f"{where}: unsupported value {value!r}")
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
