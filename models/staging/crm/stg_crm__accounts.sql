@@ -2,7 +2,11 @@
 with
 
 kept_accounts as (
-    select * from {{ ref('base_crm__accounts') }}
+    select
+        *,
+        -- free segment labels in snake case: 'Mid Market', 'mid-market' -> mid_market
+        replace(replace(segment, '-', '_'), ' ', '_') as segment_snake_case
+    from {{ ref('base_crm__accounts') }}
     where _disposition = 'kept'
 ),
 
@@ -12,8 +16,7 @@ final as (
         owner_rep_id,
         account_name,
         industry,
-        -- free segment labels in snake case: 'Mid Market', 'mid-market' -> mid_market
-        replace(replace(segment, '-', '_'), ' ', '_') as segment,
+        segment_snake_case as segment,
         region,
         city,
         country_code,

@@ -27,6 +27,8 @@ reps as (
 stages_resolved as (
     select
         typed_rows.*,
+        stage_mapping.stage_order,
+        stage_mapping.default_probability as stage_default_probability,
         stage_mapping.standard_stage is not null as is_stage_mapped,
         -- a mapped label decides; an unknown label falls back to the row's own flags
         coalesce(
@@ -36,9 +38,7 @@ stages_resolved as (
                 when typed_rows.is_closed then 'closed_lost'
                 else 'unmapped'
             end
-        ) as stage,
-        stage_mapping.stage_order,
-        stage_mapping.default_probability as stage_default_probability,
+        ) as stage,  -- noqa: RF04
         coalesce(
             stage_mapping.is_closed,
             coalesce(typed_rows.is_closed, false) or coalesce(typed_rows.is_won, false)
@@ -53,9 +53,14 @@ closes_resolved as (
     select
         stages_resolved.*,
         -- a closed deal without a close time closes at its last change; an open (reopened) deal has none
-        case when resolved_is_closed then coalesce(closed_at, updated_at) end as resolved_closed_at,
-        resolved_is_closed and closed_at is null and updated_at is not null as is_closed_at_imputed,
-        coalesce(opportunity_type, 'new_business') as resolved_opportunity_type
+        case
+            when stages_resolved.resolved_is_closed
+                then coalesce(stages_resolved.closed_at, stages_resolved.updated_at)
+        end as resolved_closed_at,
+        stages_resolved.resolved_is_closed
+        and stages_resolved.closed_at is null
+        and stages_resolved.updated_at is not null as is_closed_at_imputed,
+        coalesce(stages_resolved.opportunity_type, 'new_business') as resolved_opportunity_type
     from stages_resolved
 ),
 
@@ -67,7 +72,10 @@ enriched as (
         accounts.account_id is not null as _account_found,
         reps.rep_id is not null as _owner_found
     from closes_resolved
-    {{ crm_join_rates('closes_resolved.currency_code', 'coalesce(closes_resolved.resolved_closed_at, closes_resolved.created_at)') }}
+    {{ crm_join_rates(
+        'closes_resolved.currency_code',
+        'coalesce(closes_resolved.resolved_closed_at, closes_resolved.created_at)',
+    ) }}
     left join accounts on closes_resolved.account_id = accounts.account_id
     left join reps on closes_resolved.owner_rep_id = reps.rep_id
 ),

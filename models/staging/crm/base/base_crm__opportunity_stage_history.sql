@@ -11,13 +11,16 @@ stage_mapping as (
 ),
 
 opportunities as (
-    select opportunity_id, currency_code from {{ ref('stg_crm__opportunities') }}
+    select
+        opportunity_id,
+        currency_code
+    from {{ ref('stg_crm__opportunities') }}
 ),
 
 enriched as (
     select
         typed_rows.*,
-        coalesce(stage_mapping.standard_stage, 'unmapped') as stage,
+        coalesce(stage_mapping.standard_stage, 'unmapped') as stage,  -- noqa: RF04
         stage_mapping.stage_order,
         stage_mapping.default_probability as stage_default_probability,
         stage_mapping.standard_stage is not null as is_stage_mapped,

@@ -7,7 +7,11 @@ typed_rows as (
 ),
 
 orders as (
-    select order_id, currency_code, rate_to_reporting from {{ ref('stg_crm__orders') }}
+    select
+        order_id,
+        currency_code,
+        rate_to_reporting
+    from {{ ref('stg_crm__orders') }}
 ),
 
 products as (
