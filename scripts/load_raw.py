@@ -70,8 +70,10 @@ def find_table_files(raw_dir: Path) -> tuple[dict[str, Path], list[str]]:
     for path in sorted(raw_dir.iterdir()):
         if not path.is_file() or path.name.startswith((".", "_")) or path.suffix == ".json":
             continue
-        suffix = next((s for s in SUFFIXES if path.name.endswith(s)), None)
-        table = path.name[: -len(suffix)] if suffix else None
+        # file names match case-insensitively: Accounts.CSV is the accounts table
+        name = path.name.lower()
+        suffix = next((s for s in SUFFIXES if name.endswith(s)), None)
+        table = name[: -len(suffix)] if suffix else None
         if table not in contract:
             ignored.append(path.name)
             continue
@@ -84,7 +86,10 @@ def find_table_files(raw_dir: Path) -> tuple[dict[str, Path], list[str]]:
 def _csv_reader(path: Path) -> str:
     return (
         f"read_csv({quote_literal(str(path))}, header = true, all_varchar = true, delim = ',', quote = '\"', "
-        "escape = '\"', strict_mode = false, null_padding = true, auto_detect = false, columns = "
+        "escape = '\"', strict_mode = false, null_padding = true, auto_detect = false, "
+        # quoted newlines (multi-line notes) need the serial reader when rows may be short (null_padding);
+        # long text fields (up to 16 MiB a line) are data, not an error
+        "parallel = false, max_line_size = 16777216, columns = "
         f"{_csv_columns(path)})"
     )
 
@@ -94,12 +99,14 @@ def _csv_columns(path: Path) -> str:
     import csv
     import gzip
 
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as handle:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    # utf-8-sig: a byte-order mark (Excel's CSV export writes one) must not become part of the first name
+    with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv.reader(handle), [])
     if not header:
         raise LoadError(f"{path.name}: empty file or no header row")
-    names = [h.strip().lower() for h in header]
+    # a blank header cell (a trailing comma) gets a placeholder name; staging ignores extra columns
+    names = [h.strip().lower() or f"unnamed_column_{i + 1}" for i, h in enumerate(header)]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise LoadError(f"{path.name}: duplicate column names {duplicates}")
@@ -110,10 +117,10 @@ def _transcode_to_utf8(path: Path, workdir: Path) -> Path:
     """Copy a CSV that is not valid UTF-8, replacing undecodable bytes with U+FFFD."""
     import gzip
 
-    opener = gzip.open if path.name.endswith(".gz") else open
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as handle:
         data = handle.read()
-    target = workdir / (path.name.removesuffix(".gz"))
+    target = workdir / re.sub(r"(?i)\.gz$", "", path.name)
     target.write_text(data.decode("utf-8", errors="replace"), encoding="utf-8", newline="")
     return target
 
@@ -121,12 +128,16 @@ def _transcode_to_utf8(path: Path, workdir: Path) -> Path:
 def _is_utf8(path: Path) -> bool:
     import gzip
 
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        try:
-            handle.read().decode("utf-8")
-        except UnicodeDecodeError:
-            return False
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            data = handle.read()
+    except (OSError, EOFError) as exc:  # a truncated or fake .gz file
+        raise LoadError(f"{path.name}: cannot read ({exc})") from exc
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
     return True
 
 
@@ -142,9 +153,10 @@ def load_directory(
     files, ignored = find_table_files(raw_dir)
     missing_required = [t for t in REQUIRED_TABLES if t not in files]
     if missing_required:
+        hint = f"; files matching no contract table: {', '.join(ignored)}" if ignored else ""
         raise LoadError(
             f"{raw_dir} lacks required table(s) {', '.join(missing_required)} "
-            f"(expected files such as {missing_required[0]}.csv or .parquet)"
+            f"(expected files such as {missing_required[0]}.csv, .csv.gz or .parquet){hint}"
         )
     report = LoadReport(ignored_files=ignored)
     report.absent = [t for t in contract if t not in files]
@@ -156,14 +168,13 @@ def load_directory(
         con.execute(f"create schema {schema_sql}")
         for table, path in files.items():
             source_path = path
-            if not path.name.endswith(".parquet") and not _is_utf8(path):
+            is_parquet = path.name.lower().endswith(".parquet")
+            if not is_parquet and not _is_utf8(path):
                 source_path = _transcode_to_utf8(path, Path(tmp))
                 report.transcoded.append(path.name)
                 log.warning("%s is not valid UTF-8: undecodable bytes replaced with U+FFFD", path.name)
             reader = (
-                f"read_parquet({quote_literal(str(source_path))})"
-                if path.name.endswith(".parquet")
-                else _csv_reader(source_path)
+                f"read_parquet({quote_literal(str(source_path))})" if is_parquet else _csv_reader(source_path)
             )
             target = f"{schema_sql}.{quote_identifier(table)}"
             try:
