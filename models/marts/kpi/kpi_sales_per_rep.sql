@@ -119,8 +119,7 @@ final as (
         deals_won,
         cast(revenue_rank as integer) as revenue_rank,
         revenue_prev_month,
-        -- growth: (current - previous) / previous, NULL when previous is 0 or NULL
-        {{ safe_divide('(revenue - revenue_prev_month)', 'revenue_prev_month') }} as revenue_change_rate,
+        {{ growth_rate('revenue', 'revenue_prev_month') }} as revenue_change_rate,
         cast(rank_prev_month as integer) as rank_prev_month,
         cast(rank_prev_month - revenue_rank as integer) as rank_change,
         '{{ reporting_currency() }}' as currency_code
