@@ -73,6 +73,29 @@ monthly_rates as (
     from monthly_inputs
 ),
 
+-- the same inputs pooled over the trailing 12 months (this month and the 11 before it within the spine)
+trailing_sums as (
+    select
+        monthly_rates.*,
+        sum(monthly_rates.revenue) over trailing_12_months as t12m_revenue,
+        sum(monthly_rates.active_customers) over trailing_12_months as t12m_active_customer_months,
+        sum(monthly_rates.gross_profit) over trailing_12_months as t12m_gross_profit,
+        sum(monthly_rates.costed_revenue) over trailing_12_months as t12m_costed_revenue,
+        sum(monthly_rates.churned_customers) over trailing_12_months as t12m_churned_customers,
+        sum(monthly_rates.customers_at_start) over trailing_12_months as t12m_customers_at_start
+    from monthly_rates
+    window trailing_12_months as (order by monthly_rates.month_start rows between 11 preceding and current row)
+),
+
+trailing_rates as (
+    select
+        trailing_sums.*,
+        {{ safe_divide('t12m_revenue', 't12m_active_customer_months') }} as t12m_arpa_exact,
+        {{ safe_divide('t12m_gross_profit', 't12m_costed_revenue') }} as trailing_12m_gross_margin_rate,
+        {{ safe_divide('t12m_churned_customers', 't12m_customers_at_start') }} as trailing_12m_monthly_churn_rate
+    from trailing_sums
+),
+
 final as (
     select
         month_start,
@@ -90,8 +113,15 @@ final as (
             {{ predicted_clv('arpa_monthly_exact', 'gross_margin_rate', 'monthly_churn_rate') }}
             as decimal(18, 2)
         ) as predicted_clv,
+        cast(t12m_arpa_exact as decimal(18, 2)) as trailing_12m_arpa_monthly,
+        trailing_12m_gross_margin_rate,
+        trailing_12m_monthly_churn_rate,
+        cast(
+            {{ predicted_clv('t12m_arpa_exact', 'trailing_12m_gross_margin_rate', 'trailing_12m_monthly_churn_rate') }}
+            as decimal(18, 2)
+        ) as trailing_12m_predicted_clv,
         '{{ reporting_currency() }}' as currency_code
-    from monthly_rates
+    from trailing_rates
 )
 
 select * from final

@@ -29,15 +29,15 @@ staged_lines_costed as (
         staged_lines.order_id,
         staged_lines.product_id,
         staged_lines.currency_code as original_currency_code,
-        case
-            when staged_lines.unit_cost_reporting is not null then 'line'
-            when products.unit_cost is not null then 'product'
-        end as unit_cost_source,
         false as is_derived_from_opportunity,
         staged_lines.quantity,
         staged_lines.unit_price as original_unit_price,
         staged_lines.unit_price_reporting as unit_price,
         staged_lines.discount_amount_reporting as discount_amount,
+        case
+            when staged_lines.unit_cost_reporting is not null then 'line'
+            when products.unit_cost is not null then 'product'
+        end as unit_cost_source,
         coalesce(staged_lines.unit_cost_reporting, products.unit_cost) as unit_cost
     from staged_lines
     left join products
@@ -103,14 +103,14 @@ final as (
         original_currency_code,
         unit_cost_source,
         is_derived_from_opportunity,
-        unit_cost is not null as is_cost_known,
         quantity,
         original_unit_price,
         unit_price,
         discount_amount,
-        cast(round(quantity * unit_price - discount_amount, 2) as decimal(18, 2)) as net_amount,
         unit_cost,
-        cast(round(quantity * unit_cost, 2) as decimal(18, 2)) as cost_amount
+        cast(round(quantity * unit_price - discount_amount, 2) as decimal(18, 2)) as net_amount,
+        cast(round(quantity * unit_cost, 2) as decimal(18, 2)) as cost_amount,
+        unit_cost is not null as is_cost_known
     from all_lines
 )
 
