@@ -14,12 +14,9 @@ final as (
         current_month.is_complete_month,
         current_month.revenue,
         previous_month.revenue as revenue_prev_month,
-        {{ safe_divide('(current_month.revenue - previous_month.revenue)', 'previous_month.revenue') }}
-            as mom_growth_rate,
+        {{ growth_rate('current_month.revenue', 'previous_month.revenue') }} as mom_growth_rate,
         same_month_last_year.revenue as revenue_same_month_last_year,
-        {{ safe_divide(
-            '(current_month.revenue - same_month_last_year.revenue)', 'same_month_last_year.revenue'
-        ) }} as yoy_growth_rate,
+        {{ growth_rate('current_month.revenue', 'same_month_last_year.revenue') }} as yoy_growth_rate,
         current_month.currency_code
     from monthly_revenue as current_month
     left join monthly_revenue as previous_month
