@@ -1,0 +1,272 @@
+"""End-to-end runs of the staging layer: load a raw directory, dbt build staging + data quality, inspect.
+
+Each scenario runs dbt once (one module-scoped fixture runs the three concurrently), into its own DuckDB
+file and target dir under tmp:
+  (a) CRM-only: just the three required tables; the optional ones are absent.
+  (b) a generated messy data set (--mess-rate 0.05): every row the generator injected lands where its
+      manifest says (kept, superseded, soft_deleted, or quarantined with the expected reason).
+  (c) the same generator's clean data as Parquet (typed columns): everything is kept.
+Row accounting (raw = staged + superseded + soft-deleted + quarantined) must hold in every scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from scripts.contract import PROJECT_ROOT, load_contract
+from scripts.dbt_cli import DbtResult, run_dbt
+from scripts.load_raw import LoadReport, load_directory
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2026-11-15"
+STAGING_SELECTOR = ["+int_raw_rows_accounted", "+int_raw_rows_quarantined", "+int_unmapped_labels"]
+SMALL = ["--reps", "12", "--accounts", "80", "--leads", "200", "--months", "6", "--end-date", AS_OF]
+CONTRACT = load_contract()
+
+
+@dataclass
+class StagingRun:
+    raw_dir: Path
+    database: Path
+    load: LoadReport
+    dbt: DbtResult
+    log_text: str
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+def generate(out: Path, *args: str) -> Path:
+    """Run the sample-data generator (another engineer's script) into `out`."""
+    subprocess.run(
+        [sys.executable, "-m", "scripts.generate_sample_data", "--out", str(out), *SMALL, *args],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def build_staging(raw_dir: Path, workdir: Path, unit_tests: bool = True) -> StagingRun:
+    """Load raw_dir into a fresh DuckDB file and dbt build staging and data quality (with their tests)."""
+    database = workdir / "w.duckdb"
+    logs = workdir / "logs"
+    target = workdir / "target"
+    load = load_directory(raw_dir, database)
+    env = {
+        "SALES_KPIS_DUCKDB_PATH": str(database),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(logs),
+        "SALES_KPIS_THREADS": "2",
+    }
+    # unit tests do not depend on the data: run them once (CRM-only run, where raw tables are absent)
+    args = ["build", "--select", *STAGING_SELECTOR] + (
+        [] if unit_tests else ["--exclude-resource-type", "unit_test"]
+    )
+    result = run_dbt(args, {"as_of_date": AS_OF}, env=env, target_path=target, quiet=True)
+    log_text = (logs / "dbt.log").read_text(encoding="utf-8", errors="replace")
+    return StagingRun(raw_dir, database, load, result, log_text)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, StagingRun]:
+    """The three scenarios, each one dbt build. They run concurrently (separate databases and target
+    dirs): a dbt run spends most of its time in Python parsing, so two cores overlap them well."""
+    crm_only_dir = tmp_path_factory.mktemp("crm_only")
+    messy_dir = tmp_path_factory.mktemp("messy")
+    parquet_dir = tmp_path_factory.mktemp("clean_parquet")
+    generate(crm_only_dir / "raw", "--clean", "--tables", "sales_reps,accounts,opportunities")
+    generate(messy_dir / "raw", "--mess-rate", "0.05", "--seed", "7")
+    generate(parquet_dir / "raw", "--clean", "--format", "parquet", "--seed", "11")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {
+            "crm_only": pool.submit(build_staging, crm_only_dir / "raw", crm_only_dir, True),
+            "messy": pool.submit(build_staging, messy_dir / "raw", messy_dir, False),
+            "clean_parquet": pool.submit(build_staging, parquet_dir / "raw", parquet_dir, False),
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def crm_only(runs: dict[str, StagingRun]) -> StagingRun:
+    return runs["crm_only"]
+
+
+@pytest.fixture(scope="module")
+def messy(runs: dict[str, StagingRun]) -> StagingRun:
+    return runs["messy"]
+
+
+@pytest.fixture(scope="module")
+def clean_parquet(runs: dict[str, StagingRun]) -> StagingRun:
+    return runs["clean_parquet"]
+
+
+def assert_rows_accounted(run: StagingRun) -> None:
+    rows = run.query(
+        "select table_name, is_table_present, raw_rows, staged_rows, superseded_rows, soft_deleted_rows, "
+        "quarantined_rows, unaccounted_rows from intermediate.int_raw_rows_accounted"
+    )
+    assert sorted(r[0] for r in rows) == sorted(CONTRACT)
+    for table, present, raw, staged, superseded, deleted, quarantined, unaccounted in rows:
+        assert present == (table in run.load.rows), table
+        assert raw == run.load.rows.get(table, 0), table
+        assert raw == staged + superseded + deleted + quarantined, table
+        assert unaccounted == 0, table
+        # every quarantined row is listed once in the quarantine report
+        listed = run.query(
+            "select count(*) from intermediate.int_raw_rows_quarantined where table_name = ?", [table]
+        )[0][0]
+        assert listed == quarantined, table
+
+
+def raw_key_text(table: str, key: dict[str, str | None]) -> str | None:
+    """A manifest key as staging writes _raw_key: trimmed text; composite keys as col=value pairs."""
+    columns = CONTRACT[table].key
+    values = [None if key.get(c) is None or not str(key[c]).strip() else str(key[c]).strip() for c in columns]
+    if len(columns) == 1:
+        return values[0]
+    return "; ".join(f"{c}={'NULL' if v is None else v}" for c, v in zip(columns, values, strict=True))
+
+
+# --- (a) CRM-only --------------------------------------------------------------------------------------
+
+
+def test_crm_only_build_and_tests_pass(crm_only: StagingRun) -> None:
+    assert crm_only.dbt.ok, crm_only.dbt.failures
+    assert crm_only.dbt.counts["error"] == 0 and crm_only.dbt.counts["fail"] == 0
+    assert crm_only.dbt.counts["success"] + crm_only.dbt.counts["pass"] > 100
+
+
+def test_crm_only_reports_absent_tables(crm_only: StagingRun) -> None:
+    absent = sorted(set(CONTRACT) - {"sales_reps", "accounts", "opportunities"})
+    assert sorted(crm_only.load.absent) == absent
+    assert (
+        "Optional raw tables absent (read as empty; KPIs needing them return no rows): " + ", ".join(absent)
+        in crm_only.log_text
+    )
+    present = crm_only.query(
+        "select table_name from intermediate.int_raw_rows_accounted where is_table_present order by 1"
+    )
+    assert [r[0] for r in present] == ["accounts", "opportunities", "sales_reps"]
+
+
+def test_crm_only_rows_are_accounted_for(crm_only: StagingRun) -> None:
+    assert_rows_accounted(crm_only)
+    # clean data: everything current is staged, absent tables stage nothing
+    staged = dict(crm_only.query("select table_name, staged_rows from intermediate.int_raw_rows_accounted"))
+    assert staged["opportunities"] > 0 and staged["accounts"] > 0 and staged["sales_reps"] > 0
+    assert all(staged[t] == 0 for t in crm_only.load.absent)
+    # without currency_rates only the reporting currency converts: foreign-currency deals are quarantined
+    # (unknown_currency), nothing else is
+    quarantined = crm_only.query(
+        "select table_name, reason, detail, count(*) "
+        "from intermediate.int_raw_rows_quarantined group by 1, 2, 3"
+    )
+    foreign = dict(
+        crm_only.query(
+            "select upper(trim(currency_code)), count(*) from raw.opportunities "
+            "where upper(trim(currency_code)) <> 'IDR' group by 1"
+        )
+    )
+    assert {(t, r, d): n for t, r, d, n in quarantined} == {
+        ("opportunities", "unknown_currency", c): n for c, n in foreign.items()
+    }
+
+
+# --- (b) messy data set ----------------------------------------------------------------------------------
+
+
+def test_messy_build_and_tests_pass(messy: StagingRun) -> None:
+    # raw-data source tests may warn (that is their job); staging tests must not fail
+    assert messy.dbt.ok, messy.dbt.failures
+    assert messy.dbt.counts["warn"] > 0
+
+
+def test_messy_injections_land_where_the_manifest_says(messy: StagingRun) -> None:
+    manifest = json.loads((messy.raw_dir / "manifest.json").read_text(encoding="utf-8"))
+    injected = manifest["injected"]
+    assert len(injected) > 50
+    expected: Counter[tuple] = Counter(
+        (i["table"], raw_key_text(i["table"], i["key"]), i["expected_disposition"], i["expected_reason"])
+        for i in injected
+    )
+    actual: Counter[tuple] = Counter()
+    for table in sorted({i["table"] for i in injected}):
+        for raw_key, disposition, reason in messy.query(
+            f"select _raw_key, _disposition, _quarantine_reason from staging.base_crm__{table}"
+        ):
+            actual[(table, raw_key, disposition, reason)] += 1
+    missing = {k: (n, actual[k]) for k, n in expected.items() if actual[k] < n}
+    assert not missing, f"injections not found as expected (expected, actual): {missing}"
+    kinds = Counter(i["kind"] for i in injected)
+    assert {"null_key", "dup_exact", "bad_number", "bad_date", "soft_delete", "orphan_fk"} <= set(kinds)
+
+
+def test_messy_quarantine_reasons_are_listed(messy: StagingRun) -> None:
+    manifest = json.loads((messy.raw_dir / "manifest.json").read_text(encoding="utf-8"))
+    expected = Counter(
+        (i["table"], i["expected_reason"])
+        for i in manifest["injected"]
+        if i["expected_disposition"] == "quarantined"
+    )
+    listed = Counter(
+        {
+            (t, r): n
+            for t, r, n in messy.query(
+                "select table_name, reason, count(*) from intermediate.int_raw_rows_quarantined group by 1, 2"
+            )
+        }
+    )
+    for key, n in expected.items():
+        assert listed[key] >= n, key
+
+
+def test_messy_rows_are_accounted_for(messy: StagingRun) -> None:
+    assert_rows_accounted(messy)
+
+
+def test_messy_unknown_labels_are_reported_not_dropped(messy: StagingRun) -> None:
+    manifest = json.loads((messy.raw_dir / "manifest.json").read_text(encoding="utf-8"))
+    kinds = {i["kind"] for i in manifest["injected"]}
+    labels = messy.query(
+        "select label_type, table_name, raw_label, row_count from intermediate.int_unmapped_labels"
+    )
+    if "unknown_stage" in kinds:
+        assert any(t == "stage" for t, *_ in labels)
+    if "unknown_source" in kinds:
+        assert any(t == "channel" for t, *_ in labels)
+    staged_other = messy.query("select count(*) from staging.stg_crm__leads where not is_channel_mapped")[0][
+        0
+    ]
+    reported = sum(n for t, table, _, n in labels if t == "channel" and table == "leads")
+    assert staged_other == reported
+
+
+# --- (c) clean Parquet -----------------------------------------------------------------------------------
+
+
+def test_clean_parquet_is_entirely_kept(clean_parquet: StagingRun) -> None:
+    assert clean_parquet.dbt.ok, clean_parquet.dbt.failures
+    assert_rows_accounted(clean_parquet)
+    assert clean_parquet.query("select count(*) from intermediate.int_raw_rows_quarantined") == [(0,)]
+    not_staged = clean_parquet.query(
+        "select table_name from intermediate.int_raw_rows_accounted where staged_rows <> raw_rows"
+    )
+    assert not_staged == []
+    # typed Parquet columns went through the same text parsing as CSV
+    typed = clean_parquet.query(
+        "select count(*) from staging.stg_crm__opportunities where created_at is null or amount < 0"
+    )
+    assert typed == [(0,)]
