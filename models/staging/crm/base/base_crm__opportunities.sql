@@ -24,11 +24,20 @@ reps as (
     select rep_id from {{ ref('stg_crm__sales_reps') }}
 ),
 
-stages_resolved as (
+-- the closed stages an unknown label falls back to, with their order and probability from the seed
+fallback_stages as (
+    select
+        standard_stage,
+        min(stage_order) as stage_order,
+        min(default_probability) as default_probability
+    from stage_mapping
+    where standard_stage in ('closed_won', 'closed_lost')
+    group by standard_stage
+),
+
+labels_mapped as (
     select
         typed_rows.*,
-        stage_mapping.stage_order,
-        stage_mapping.default_probability as stage_default_probability,
         stage_mapping.standard_stage is not null as is_stage_mapped,
         -- a mapped label decides; an unknown label falls back to the row's own flags
         coalesce(
@@ -39,6 +48,8 @@ stages_resolved as (
                 else 'unmapped'
             end
         ) as stage,  -- noqa: RF04
+        stage_mapping.stage_order as label_stage_order,
+        stage_mapping.default_probability as label_default_probability,
         coalesce(
             stage_mapping.is_closed,
             coalesce(typed_rows.is_closed, false) or coalesce(typed_rows.is_won, false)
@@ -47,6 +58,18 @@ stages_resolved as (
     from typed_rows
     left join stage_mapping
         on {{ normalize_label('typed_rows.stage_name') }} = {{ normalize_label('stage_mapping.stage_label') }}
+),
+
+stages_resolved as (
+    select
+        labels_mapped.*,
+        -- a fallback closed stage is that standard stage (its order and probability); 'unmapped' has none
+        coalesce(labels_mapped.label_stage_order, fallback_stages.stage_order) as stage_order,
+        coalesce(labels_mapped.label_default_probability, fallback_stages.default_probability)
+            as stage_default_probability
+    from labels_mapped
+    left join fallback_stages
+        on labels_mapped.stage = fallback_stages.standard_stage
 ),
 
 closes_resolved as (
