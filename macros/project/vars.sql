@@ -85,7 +85,7 @@
 {#- A probability from 0 to 1. -#}
 {% macro _probability(name, value) -%}
     {%- if value is boolean or not (value is number) or not (0 <= value <= 1) -%}
-        {{ _var_error(name, value, 'a probability from 0 to 1') }}
+        {{ _var_error(name, value, 'a number from 0 to 1') }}
     {%- endif -%}
     {{- return(value) -}}
 {%- endmacro %}
@@ -121,6 +121,11 @@
         when {{ stage }} = 'closed_lost' then 0.0
         else {{ unmapped }}
     end
+{%- endmacro %}
+
+{#- Share of the target pace below which a scorecard KPI is off track rather than at risk. -#}
+{% macro scorecard_at_risk_ratio() -%}
+    {{- return(_probability('scorecard_at_risk_ratio', var('scorecard_at_risk_ratio', 0.9))) -}}
 {%- endmacro %}
 
 {% macro boolean_var(name, default) -%}
@@ -163,6 +168,8 @@
     {%- do non_negative_int_var('churn_inactivity_days', 90) -%}
     {%- do non_negative_int_var('rep_churn_horizon_months', 6) -%}
     {%- do scorecard_kpis() -%}
+    {%- do scorecard_at_risk_ratio() -%}
+    {%- do _probability('unmapped_stage_probability', var('unmapped_stage_probability', 0.1)) -%}
     {%- do boolean_var('derive_orders_from_won_opportunities', false) -%}
     select 1
 {%- endmacro %}

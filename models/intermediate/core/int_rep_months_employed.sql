@@ -18,8 +18,9 @@ final as (
         months.is_complete_month
     from reps
     inner join months
-        on (reps.hired_date is null or reps.hired_date <= months.month_end)
-        and (reps.left_date is null or reps.left_date >= months.month_start)
+        on
+            (reps.hired_date is null or reps.hired_date <= months.month_end)
+            and (reps.left_date is null or reps.left_date >= months.month_start)
 )
 
 select * from final

@@ -23,8 +23,25 @@ bounds as (
 ),
 
 digits as (
-    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+    select 0 as d
+    union all
+    select 1
+    union all
+    select 2
+    union all
+    select 3
+    union all
+    select 4
+    union all
+    select 5
+    union all
+    select 6
+    union all
+    select 7
+    union all
+    select 8
+    union all
+    select 9
 ),
 
 month_offsets as (
@@ -40,7 +57,8 @@ months as (
         cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'bounds.first_month') }} as date) as month_start
     from bounds
     cross join month_offsets
-    where cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'bounds.first_month') }} as date)
+    where
+        cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'bounds.first_month') }} as date)
         <= bounds.last_month
 ),
 
@@ -64,8 +82,8 @@ final as (
         cast(month_of_year as integer) as month_of_year,
         cast(extract(year from shifted_month) as integer) as fiscal_year,
         cast(floor((extract(month from shifted_month) - 1) / 3) + 1 as integer) as fiscal_quarter,
-        cast({{ dbt.dateadd('month', 'cast(-((extract(month from shifted_month) - 1) % 3) as integer)', 'month_start') }} as date)
-            as fiscal_quarter_start,
+        {%- set months_into_quarter = 'cast(-((extract(month from shifted_month) - 1) % 3) as integer)' %}
+        cast({{ dbt.dateadd('month', months_into_quarter, 'month_start') }} as date) as fiscal_quarter_start,
         month_start = {{ month_start(as_of_date()) }} as is_as_of_month,
         month_start < {{ month_start(as_of_date()) }} as is_complete_month,
         {{ as_of_date() }} as as_of_date

@@ -4,10 +4,7 @@
     (re-aggregated from numerators and denominators where the view has a finer grain), its unit, whether
     higher is better, and the company target metric it is compared with (revenue, bookings, new_accounts,
     deals_won; the others have no target in the contract). -#}
-{%- set at_risk_ratio = var('scorecard_at_risk_ratio', 0.9) -%}
-{%- if at_risk_ratio is boolean or not (at_risk_ratio is number) or not (0 <= at_risk_ratio <= 1) -%}
-    {{ _var_error('scorecard_at_risk_ratio', at_risk_ratio, 'a number from 0 to 1') }}
-{%- endif -%}
+{%- set at_risk_ratio = scorecard_at_risk_ratio() -%}
 {%- set definitions = {
     'revenue': {'model': 'kpi_revenue_monthly', 'value': 'sum(revenue)', 'unit': 'currency',
                 'higher_is_better': true, 'additive': true, 'target_metric': 'revenue'},
