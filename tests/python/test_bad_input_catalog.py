@@ -1,0 +1,233 @@
+"""The bad-input catalog, end to end: a clean generated data set plus 40-odd kinds of malformed raw rows
+(tests/python/bad_inputs.py) goes through the loader and the whole dbt build.
+
+Two data sets are built, each once, concurrently, into their own DuckDB files:
+  bad       clean rows + every catalogued bad row, as a messy extract would deliver them;
+  repaired  clean rows + the repaired equivalent of each row a documented rule repairs.
+Every bad row must get its expected disposition and quarantine reason, row accounting must hold, and every
+marts table and view (dim_, fct_, kpi_) must be identical in both, except the few columns that carry a raw
+label as written (the label a row arrived with is not something a repair can make equal).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from bad_inputs import LONG_TEXT, Catalog, build_catalog, raw_key_text
+
+from scripts.contract import PROJECT_ROOT, load_contract
+from scripts.dbt_cli import DbtResult, run_dbt
+from scripts.load_raw import LoadReport, load_directory
+
+pytestmark = pytest.mark.slow
+
+AS_OF = "2026-11-15"
+SMALL = ["--reps", "12", "--accounts", "80", "--leads", "200", "--months", "6", "--end-date", AS_OF]
+CONTRACT = load_contract()
+MARTS_SCHEMA = "marts"
+# Columns that record how a value arrived rather than what it is: the raw label (an unknown stage or channel
+# label lands in the fallback stage / channel, but the label itself and the "mapped" flag differ) and the
+# flag saying a close time was imputed (a closed deal without closed_at closes at updated_at).
+PROVENANCE_COLUMNS = {
+    "stage_label",
+    "stage_name",
+    "lead_source",
+    "channel_label",
+    "is_stage_mapped",
+    "is_channel_mapped",
+    "is_closed_at_imputed",
+}
+
+
+@dataclass
+class Build:
+    raw_dir: Path
+    database: Path
+    load: LoadReport
+    dbt: DbtResult
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+def full_build(raw_dir: Path, workdir: Path) -> Build:
+    database = workdir / "w.duckdb"
+    load = load_directory(raw_dir, database)
+    env = {
+        "SALES_KPIS_DUCKDB_PATH": str(database),
+        "DBT_TARGET_PATH": str(workdir / "target"),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+        "SALES_KPIS_THREADS": "2",
+    }
+    # unit tests do not depend on the data (make dbt-test runs them); everything else is built and tested
+    result = run_dbt(
+        ["build", "--exclude-resource-type", "unit_test"],
+        {"as_of_date": AS_OF},
+        env=env,
+        target_path=workdir / "target",
+        quiet=True,
+    )
+    return Build(raw_dir, database, load, result)
+
+
+@pytest.fixture(scope="module")
+def catalog_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalog, Build, Build]:
+    root = tmp_path_factory.mktemp("bad_input_catalog")
+    clean_dir = root / "clean"
+    subprocess.run(
+        [sys.executable, "-m", "scripts.generate_sample_data", "--out", str(clean_dir), "--clean", *SMALL],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    catalog = build_catalog(clean_dir, root / "bad" / "raw", root / "repaired" / "raw")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bad = pool.submit(full_build, root / "bad" / "raw", root / "bad")
+        repaired = pool.submit(full_build, root / "repaired" / "raw", root / "repaired")
+        return catalog, bad.result(), repaired.result()
+
+
+@pytest.fixture(scope="module")
+def catalog(catalog_builds: tuple[Catalog, Build, Build]) -> Catalog:
+    return catalog_builds[0]
+
+
+@pytest.fixture(scope="module")
+def bad(catalog_builds: tuple[Catalog, Build, Build]) -> Build:
+    return catalog_builds[1]
+
+
+@pytest.fixture(scope="module")
+def repaired(catalog_builds: tuple[Catalog, Build, Build]) -> Build:
+    return catalog_builds[2]
+
+
+def test_the_catalog_has_at_least_twenty_kinds(catalog: Catalog) -> None:
+    kinds = catalog.kinds
+    assert len(kinds) >= 20, kinds
+    outcomes = Counter(r.disposition for r in catalog.rows)
+    print(f"\n{len(kinds)} kinds of bad input, {len(catalog.rows)} rows: {dict(outcomes)}")
+
+
+def test_both_builds_pass(bad: Build, repaired: Build) -> None:
+    assert bad.dbt.ok, bad.dbt.failures
+    assert repaired.dbt.ok, repaired.dbt.failures
+    # the full project was built, not only staging
+    marts = bad.query(f"select count(*) from information_schema.tables where table_schema = '{MARTS_SCHEMA}'")
+    assert marts[0][0] > 10
+
+
+def test_every_bad_row_gets_its_disposition_and_reason(catalog: Catalog, bad: Build) -> None:
+    expected: Counter[tuple] = Counter(
+        (r.table, raw_key_text(r.table, r.row), r.disposition, r.reason) for r in catalog.rows
+    )
+    actual: Counter[tuple] = Counter()
+    for table in sorted({r.table for r in catalog.rows}):
+        for raw_key, disposition, reason in bad.query(
+            f"select _raw_key, _disposition, _quarantine_reason from staging.base_crm__{table}"
+        ):
+            actual[(table, raw_key, disposition, reason)] += 1
+    wrong = {}
+    for key, n in expected.items():
+        if actual[key] < n:
+            table, raw_key = key[0], key[1]
+            got = bad.query(
+                f"select _disposition, _quarantine_reason, _quarantine_detail from staging.base_crm__{table} "
+                "where _raw_key is not distinct from ?",
+                [raw_key],
+            )
+            wrong[key] = got
+    assert not wrong, f"bad rows with an unexpected fate (expected key: actual rows): {wrong}"
+
+
+def test_row_accounting_holds_in_both(bad: Build, repaired: Build) -> None:
+    for build in (bad, repaired):
+        rows = build.query(
+            "select table_name, raw_rows, "
+            "staged_rows + superseded_rows + soft_deleted_rows + quarantined_rows, unaccounted_rows "
+            "from intermediate.int_raw_rows_accounted"
+        )
+        assert len(rows) == len(CONTRACT)
+        for table, raw, accounted, unaccounted in rows:
+            assert raw == accounted == build.load.rows.get(table, 0), table
+            assert unaccounted == 0, table
+
+
+def test_the_repaired_set_has_nothing_to_quarantine(catalog: Catalog, bad: Build, repaired: Build) -> None:
+    assert repaired.query("select count(*) from intermediate.int_raw_rows_quarantined") == [(0,)]
+    quarantined = sum(1 for r in catalog.rows if r.disposition == "quarantined")
+    assert bad.query("select count(*) from intermediate.int_raw_rows_quarantined") == [(quarantined,)]
+
+
+def test_text_survives_verbatim(bad: Build) -> None:
+    names = dict(
+        bad.query(
+            "select opportunity_id, opportunity_name from staging.stg_crm__opportunities "
+            "where opportunity_id = 'BAD-OPP-LONG'"
+        )
+    )
+    assert names["BAD-OPP-LONG"] == LONG_TEXT.strip()
+    assert len(names["BAD-OPP-LONG"]) > 100_000 - 10
+    html = bad.query("select account_name from staging.stg_crm__accounts where account_id = 'BAD-ACC-HTML'")
+    assert html == [('<script>alert("x")</script><b>PT Jaya</b> & Co',)]
+    assert bad.load.transcoded == ["contacts.csv"]
+    latin1 = bad.query("select first_name from staging.stg_crm__contacts where contact_id = 'BAD-CON-LATIN1'")
+    assert latin1 == [("Ren\ufffd",)]
+
+
+def test_unknown_labels_are_reported(bad: Build) -> None:
+    labels = {
+        (t, label)
+        for t, label in bad.query("select label_type, raw_label from intermediate.int_unmapped_labels")
+    }
+    assert {("stage", "Verbal Commit"), ("stage", "Discovery Call"), ("channel", "Carrier Pigeon")} <= labels
+
+
+def marts_relations(build: Build) -> list[str]:
+    rows = build.query(
+        "select table_name from information_schema.tables "
+        f"where table_schema = '{MARTS_SCHEMA}' and regexp_matches(table_name, '^(dim|fct|kpi)_') order by 1"
+    )
+    return [r[0] for r in rows]
+
+
+def comparable_select(con: duckdb.DuckDBPyConnection, alias: str, relation: str) -> str:
+    """The relation's columns minus the provenance ones; doubles rounded (parallel sums vary in the last
+    bit)."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [alias, MARTS_SCHEMA, relation],
+    ).fetchall()
+    parts = [
+        f'round("{c}", 6) as "{c}"' if t in ("DOUBLE", "FLOAT", "REAL") else f'"{c}"'
+        for c, t in columns
+        if c not in PROVENANCE_COLUMNS
+    ]
+    return f"select {', '.join(parts)} from {alias}.{MARTS_SCHEMA}.{relation}"
+
+
+def test_marts_are_identical_with_bad_rows_and_with_their_repairs(bad: Build, repaired: Build) -> None:
+    relations = marts_relations(bad)
+    assert relations == marts_relations(repaired)
+    assert any(r.startswith("kpi_") for r in relations) or len(relations) > 5
+    differences: dict[str, tuple[int, int]] = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{bad.database}' as bad (read_only)")
+        con.execute(f"attach '{repaired.database}' as repaired (read_only)")
+        for relation in relations:
+            left = comparable_select(con, "bad", relation)
+            right = comparable_select(con, "repaired", relation)
+            only_bad = con.execute(f"select count(*) from ({left} except all {right})").fetchone()[0]
+            only_repaired = con.execute(f"select count(*) from ({right} except all {left})").fetchone()[0]
+            if only_bad or only_repaired:
+                differences[relation] = (only_bad, only_repaired)
+    assert not differences, f"marts differ (rows only with bad input, rows only with repairs): {differences}"
