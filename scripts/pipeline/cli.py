@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,14 @@ history, logs, lock; default warehouse/state), SALES_KPIS_KEEP_VERSIONS (default
 """
 
 T = TypeVar("T")
+
+
+class TerminatedError(Exception):
+    """SIGTERM (systemd stop, kill): unwind so that dbt is stopped and the run is recorded as failed."""
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise TerminatedError(f"received signal {signum}")
 
 
 def _arg(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -162,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     status = sub.add_parser(
-        "status", help="what is served, its age, the last runs", formatter_class=formatter
+        "status", parents=[common], help="what is served, its age, the last runs", formatter_class=formatter
     )
     status.add_argument("--limit", type=_arg(_positive), default=10, help="runs to list (default 10)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
@@ -206,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "status":
         from scripts.pipeline.status import collect, format_status, status_json
 
-        setup_logging(args, None)
+        setup_logging(args, args.log_file)
         status = collect(paths, args.limit)
         sys.stdout.write((status_json(status) if args.json else "\n".join(format_status(status))) + "\n")
         return ExitCode.OK
@@ -244,4 +253,5 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         log.error("%s", exc)
         return ExitCode.USAGE
+    signal.signal(signal.SIGTERM, _terminate)
     return int(pipeline.execute())

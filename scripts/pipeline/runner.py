@@ -40,6 +40,7 @@ from scripts.pipeline.history import (
 )
 from scripts.pipeline.lock import LockBusyError, LockInfo, PipelineLock
 from scripts.pipeline.validate import validate_build
+from scripts.summary import format_summary, read_summary
 
 log = logging.getLogger("pipeline")
 
@@ -205,7 +206,16 @@ class Pipeline:
         manifest = self._build_manifest()
         self._validate(manifest)
         self._publish(manifest, as_of)
+        self._log_summary()
         return ExitCode.OK
+
+    def _log_summary(self) -> None:
+        """What is now served: row accounting, quarantine, unknown labels, tables (as make run shows)."""
+        try:
+            for line in format_summary(read_summary(self.paths.serving_db)):
+                log.info("%s", line)
+        except duckdb.Error as exc:
+            log.warning("cannot summarise %s: %s", self.paths.serving_db, exc)
 
     def _cmd_validate(self) -> ExitCode:
         marker = self._require_build()
@@ -216,6 +226,7 @@ class Pipeline:
     def _cmd_publish(self) -> ExitCode:
         marker = self._require_build()
         as_of = dt.date.fromisoformat(marker["as_of_date"]) if marker.get("as_of_date") else None
+        self.record.as_of_date = marker.get("as_of_date")
         self.record.mode = marker.get("mode")
         self.record.raw_source = marker.get("raw_source")
         manifest = self._build_manifest()
