@@ -38,6 +38,8 @@ fallback_stages as (
 labels_mapped as (
     select
         typed_rows.*,
+        stage_mapping.stage_order as label_stage_order,
+        stage_mapping.default_probability as label_default_probability,
         stage_mapping.standard_stage is not null as is_stage_mapped,
         -- a mapped label decides; an unknown label falls back to the row's own flags
         coalesce(
@@ -48,8 +50,6 @@ labels_mapped as (
                 else 'unmapped'
             end
         ) as stage,  -- noqa: RF04
-        stage_mapping.stage_order as label_stage_order,
-        stage_mapping.default_probability as label_default_probability,
         coalesce(
             stage_mapping.is_closed,
             coalesce(typed_rows.is_closed, false) or coalesce(typed_rows.is_won, false)
