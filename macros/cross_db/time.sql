@@ -43,5 +43,5 @@
 
 {#- Whole calendar days from one date to another (dates in the reporting zone). -#}
 {% macro days_between(start_date, end_date) -%}
-    {{ dbt.datediff(start_date, end_date, 'day') }}
+    {{ dbt.datediff(start_date, end_date, 'day') | trim }}
 {%- endmacro %}
