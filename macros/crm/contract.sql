@@ -28,7 +28,7 @@
             'key': ['rate_date', 'currency_code'],
             'nullable_key': [],
             'required': false,
-            'columns': [['rate_date', 'date'], ['currency_code', 'varchar'], ['rate_to_reporting', 'decimal(18,8)']],
+            'columns': [['rate_date', 'date'], ['currency_code', 'varchar'], ['rate_to_reporting', 'decimal(28,12)']],
         },
         'email_events': {
             'key': ['event_id'],

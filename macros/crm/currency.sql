@@ -1,7 +1,8 @@
 {#- Currency conversion in staging: the nearest currency_rates row on or before the transaction date.
     The reporting currency converts at 1 whether or not currency_rates lists it. -#}
 
-{#- Joins that make `rates` (the applicable rate row) and `known_currencies` available. -#}
+{#- Joins that make `rates` (the applicable rate row) and `known_currencies` available. `date_expr` is the
+    transaction's date in the reporting time zone: callers wrap UTC timestamps in reporting_date(). -#}
 {% macro crm_join_rates(currency_expr, date_expr) -%}
     left join {{ ref('stg_crm__currency_rates') }} as rates
         on {{ currency_expr }} = rates.currency_code
@@ -16,7 +17,7 @@
 {#- The rate to the reporting currency, NULL when none applies (after crm_join_rates). -#}
 {% macro crm_rate_to_reporting(currency_expr) -%}
     case
-        when {{ currency_expr }} = '{{ reporting_currency() }}' then cast(1 as decimal(18, 8))
+        when {{ currency_expr }} = '{{ reporting_currency() }}' then cast(1 as decimal(28, 12))
         else rates.rate_to_reporting
     end
 {%- endmacro %}
@@ -52,7 +53,7 @@
 
 {#- An amount converted to the reporting currency, rounded to cents. The factors are widened first:
     DuckDB types decimal(18,2) * decimal(18,8) as decimal(18,10), which overflows from 10^8 (100 million
-    rupiah is an ordinary deal). -#}
+    rupiah is an ordinary deal). Rates keep 12 decimals: a rupiah is about 0.00006 US dollars. -#}
 {% macro to_reporting(amount, rate='rate_to_reporting') -%}
-    cast(round(cast({{ amount }} as decimal(38, 4)) * cast({{ rate }} as decimal(38, 8)), 2) as decimal(18, 2))
+    cast(round(cast({{ amount }} as decimal(38, 4)) * cast({{ rate }} as decimal(38, 12)), 2) as decimal(18, 2))
 {%- endmacro %}

@@ -18,7 +18,7 @@ default reporting currency (IDR).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -91,7 +91,6 @@ class Scenario:
     reporting_currency: str
     non_empty: frozenset[str]
     empty: frozenset[str]
-    known_discrepancies: dict[str, str] = field(default_factory=dict)
 
     @property
     def generator_args(self) -> tuple[str, ...]:
@@ -102,10 +101,6 @@ class Scenario:
         return {"reporting_currency": self.reporting_currency, "derive_orders_from_won_opportunities": True}
 
 
-CAC_WITHOUT_COSTS = (
-    "kpi_customer_acquisition_cost has no marketing_spend or sales_expenses to divide, so CAC is unknown and "
-    "the view should return no rows; it returns rows with cac = 0.00 (and the scorecard shows cac 0.00)"
-)
 SCENARIOS = {
     "crm_only": Scenario(
         tables=("sales_reps", "accounts", "opportunities", "products", "currency_rates"),
@@ -119,7 +114,6 @@ SCENARIOS = {
             "kpi_sales_vs_target",  # no sales_targets
             "kpi_customer_acquisition_cost",  # no marketing_spend, no sales_expenses
         },
-        known_discrepancies={"kpi_customer_acquisition_cost": CAC_WITHOUT_COSTS},
     ),
     "leads_without_orders": Scenario(
         tables=(
@@ -180,25 +174,8 @@ def test_exactly_the_computable_views_return_rows(built: tuple[str, Scenario, Bu
     assert set(counts) == ALL_KPI_VIEWS, "a KPI view was added or removed: classify it in SCENARIOS"
     non_empty = {view for view, n in counts.items() if n > 0}
     empty = {view for view, n in counts.items() if n == 0}
-    expected_non_empty = scenario.non_empty | set(scenario.known_discrepancies)
-    expected_empty = scenario.empty - set(scenario.known_discrepancies)
-    assert non_empty == expected_non_empty, f"{name}: {counts}"
-    assert empty == expected_empty, f"{name}: {counts}"
-
-
-@pytest.mark.slow
-def test_known_discrepancies(
-    built: tuple[str, Scenario, BuiltScenario], request: pytest.FixtureRequest
-) -> None:
-    """Views that return rows the inputs cannot support (reported; strict xfail until fixed)."""
-    name, scenario, result = built
-    if not scenario.known_discrepancies:
-        pytest.skip(f"{name}: none")
-    request.applymarker(
-        pytest.mark.xfail(strict=True, reason="; ".join(scenario.known_discrepancies.values()))
-    )
-    counts = result.kpi_row_counts()
-    assert all(counts[view] == 0 for view in scenario.known_discrepancies), counts
+    assert non_empty == scenario.non_empty, f"{name}: {counts}"
+    assert empty == scenario.empty, f"{name}: {counts}"
 
 
 @pytest.mark.slow

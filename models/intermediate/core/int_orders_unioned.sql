@@ -30,7 +30,7 @@ derived_orders as (
         'invoiced' as status,
         -- the derived line carries the opportunity's amount already converted to the reporting currency
         '{{ reporting_currency() }}' as currency_code,
-        cast(1 as decimal(18, 8)) as rate_to_reporting,
+        cast(1 as decimal(28, 12)) as rate_to_reporting,
         true as is_derived_from_opportunity,
         won_opportunities.closed_at as ordered_at,
         won_opportunities.closed_at as invoiced_at,

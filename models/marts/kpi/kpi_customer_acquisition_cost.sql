@@ -91,6 +91,9 @@ first_months as (
         union all
         select month_start from monthly_expenses
     ) as activity_months
+    -- CAC needs costs: a company that loads neither marketing spend nor sales expenses gets no rows
+    -- (an unknown cost is not a zero cost)
+    having (select count(*) from monthly_spend) + (select count(*) from monthly_expenses) > 0
 ),
 
 channel_months as (

@@ -100,7 +100,11 @@ cohort_totals as (
 cohort_rates as (
     select
         cohort_totals.*,
-        {{ safe_divide('gross_profit_to_date', 'customers') }} as historical_clv_exact,
+        -- gross profit is unknown (not zero) when none of the cohort's revenue carries a cost
+        case
+            when costed_revenue_to_date = 0 and uncosted_revenue_to_date > 0 then null
+            else {{ safe_divide('gross_profit_to_date', 'customers') }}
+        end as historical_clv_exact,
         {{ safe_divide('revenue_to_date', 'active_customer_months') }} as arpa_monthly_exact,
         {{ safe_divide('gross_profit_to_date', 'costed_revenue_to_date') }} as gross_margin_rate,
         {{ safe_divide('churn_events', 'customer_months_at_risk') }} as monthly_churn_rate

@@ -97,7 +97,7 @@ enriched as (
     from closes_resolved
     {{ crm_join_rates(
         'closes_resolved.currency_code',
-        'coalesce(closes_resolved.resolved_closed_at, closes_resolved.created_at)',
+        reporting_date('coalesce(closes_resolved.resolved_closed_at, closes_resolved.created_at)'),
     ) }}
     left join accounts on closes_resolved.account_id = accounts.account_id
     left join reps on closes_resolved.owner_rep_id = reps.rep_id

@@ -32,7 +32,7 @@ enriched as (
     left join stage_mapping
         on {{ normalize_label('typed_rows.stage_name') }} = {{ normalize_label('stage_mapping.stage_label') }}
     left join opportunities on typed_rows.opportunity_id = opportunities.opportunity_id
-    {{ crm_join_rates('opportunities.currency_code', 'typed_rows.entered_at') }}
+    {{ crm_join_rates('opportunities.currency_code', reporting_date('typed_rows.entered_at')) }}
 ),
 
 final as (

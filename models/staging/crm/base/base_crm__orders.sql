@@ -26,7 +26,7 @@ enriched as (
         accounts.account_id is not null as _account_found,
         reps.rep_id is not null as _rep_found
     from typed_rows
-    {{ crm_join_rates('typed_rows.currency_code', 'typed_rows.ordered_at') }}
+    {{ crm_join_rates('typed_rows.currency_code', reporting_date('typed_rows.ordered_at')) }}
     left join accounts on typed_rows.account_id = accounts.account_id
     left join reps on typed_rows.rep_id = reps.rep_id
 ),

@@ -23,7 +23,7 @@ enriched as (
         case
             when typed_rows.metric in ('revenue', 'bookings')
                 then {{ crm_rate_to_reporting('typed_rows.currency_code') }}
-            else cast(1 as decimal(18, 8))
+            else cast(1 as decimal(28, 12))
         end as rate_to_reporting,
         {{ crm_currency_is_known('typed_rows.currency_code') }} as _currency_is_known,
         reps.rep_id is not null as _rep_found

@@ -27,7 +27,7 @@ enriched as (
         -- when the optional products table is absent, the link cannot be checked
         {{ 'products.product_id is not null' if crm_table_exists('products') else 'true' }} as _product_found
     from typed_rows
-    {{ crm_join_rates('typed_rows.currency_code', 'typed_rows.started_at') }}
+    {{ crm_join_rates('typed_rows.currency_code', reporting_date('typed_rows.started_at')) }}
     left join accounts on typed_rows.account_id = accounts.account_id
     left join products on typed_rows.product_id = products.product_id
 ),
