@@ -32,7 +32,7 @@ $(BIN)/.installed: requirements.txt
 venv: $(BIN)/.installed ## create .venv from the pinned requirements (once)
 
 run: venv ## load RAW_DIR (default: the sample), build and test the warehouse, print a summary
-	$(BIN)/python -m scripts.build_warehouse --raw-dir $(RAW_DIR) $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/python -m scripts.pipeline run --raw-dir $(RAW_DIR) $(if $(AS_OF),--as-of $(AS_OF))
 
 test: venv ruff dbt-test sqlfluff pytest ## the full suite (what CI runs)
 

@@ -23,22 +23,30 @@
     {{- return(value) -}}
 {%- endmacro %}
 
+{#- A date variable as validated YYYY-MM-DD text, or none when unset (null, empty). Only a real calendar
+    date passes, so the value is safe to put in a SQL literal. -#}
+{% macro date_var(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none or (value | string) in ('', 'none', 'None', 'null') -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set text = value | string -%}
+    {%- set parsed = [] -%}
+    {%- if modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+        {%- do try_parse_date(text, parsed) -%}
+    {%- endif -%}
+    {%- if parsed | length != 1 -%}
+        {{ _var_error(name, value, 'a date as YYYY-MM-DD, or null') }}
+    {%- endif -%}
+    {{- return(text) -}}
+{%- endmacro %}
+
 {#- The as-of date as a SQL date expression: the variable as a literal, or today in the reporting zone. -#}
 {% macro as_of_date() -%}
-    {%- set value = var('as_of_date', none) -%}
-    {%- if value is none or (value | string) in ('', 'none', 'None', 'null') -%}
+    {%- set text = date_var('as_of_date') -%}
+    {%- if text is none -%}
         {{- reporting_today() -}}
     {%- else -%}
-        {%- set text = value | string -%}
-        {%- set ok = modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
-        {%- if ok -%}
-            {%- set parsed = [] -%}
-            {%- do try_parse_date(text, parsed) -%}
-            {%- set ok = parsed | length == 1 -%}
-        {%- endif -%}
-        {%- if not ok -%}
-            {{ _var_error('as_of_date', value, 'a date as YYYY-MM-DD, or null for today') }}
-        {%- endif -%}
         cast('{{ text }}' as date)
     {%- endif -%}
 {%- endmacro %}
@@ -160,6 +168,7 @@
     {%- do reporting_currency() -%}
     {%- do reporting_timezone() -%}
     {%- do as_of_date() -%}
+    {%- do date_var('spine_start_month') -%}
     {%- do fiscal_year_start_month() -%}
     {%- do stage_probability_overrides() -%}
     {%- do stage_probability('stage', 'p') -%}

@@ -6,6 +6,7 @@
 
       checks:
         grain: [month_start, rep_id]        # unique together, not NULL
+        nullable_grain: [rep_id]            # grain columns where NULL is a value (e.g. marketing emails)
         month_column: month_start           # contiguous months (per the other grain columns)
         bounded_rates: [win_rate]           # within [0, 1]
         ratios: [[deals_won, closed_deals]] # numerator <= denominator
@@ -27,7 +28,7 @@ from scripts.pipeline.config import IDENTIFIER
 
 SERVED_PREFIXES = ("kpi_", "fct_", "dim_")
 DATA_QUALITY_MODELS = ("int_raw_rows_quarantined", "int_raw_rows_accounted", "int_unmapped_labels")
-LIST_KEYS = ("grain", "bounded_rates", "non_negative", "not_null")
+LIST_KEYS = ("grain", "nullable_grain", "bounded_rates", "non_negative", "not_null")
 CHECK_KEYS = (*LIST_KEYS, "month_column", "ratios")
 COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
@@ -73,6 +74,7 @@ class Checks:
     """The validation metadata of one model."""
 
     grain: tuple[str, ...] = ()
+    nullable_grain: tuple[str, ...] = ()
     month_column: str | None = None
     bounded_rates: tuple[str, ...] = ()
     ratios: tuple[tuple[str, str], ...] = ()
@@ -90,6 +92,9 @@ class Checks:
         month = meta.get("month_column")
         if month is not None:
             month = _column(month, "month_column")
+        stray = sorted(set(lists["nullable_grain"]) - set(lists["grain"]))
+        if stray:
+            raise ChecksError(f"nullable_grain columns {stray} are not in the grain")
         ratios = []
         for pair in meta.get("ratios") or []:
             if not isinstance(pair, list | tuple) or len(pair) != 2:
@@ -101,6 +106,7 @@ class Checks:
         """These checks plus extra ones (grain and month column are replaced when the extra sets them)."""
         return Checks(
             grain=extra.grain or self.grain,
+            nullable_grain=extra.nullable_grain if extra.grain else self.nullable_grain,
             month_column=extra.month_column or self.month_column,
             bounded_rates=self.bounded_rates + extra.bounded_rates,
             ratios=self.ratios + extra.ratios,

@@ -5,7 +5,8 @@ GX Core 1.24, ephemeral context, one pandas data source, one dataframe asset and
 
 Check -> expectation:
   grain          expect_column_values_to_not_be_null (each column) + expect_compound_columns_to_be_unique
-                 (expect_column_values_to_be_unique for a one-column grain)
+                 (expect_column_values_to_be_unique for a one-column grain); a nullable_grain column skips
+                 the NULL check and counts NULL as one value in the uniqueness check
   month_column   months contiguous: a derived column, per group of the other grain columns, holding 'ok' or
                  the gap ('2026-02-01 -> 2026-05-01'), checked with expect_column_values_to_be_in_set ['ok']
   bounded_rates  expect_column_values_to_be_between 0 and 1
@@ -34,6 +35,7 @@ from scripts.pipeline.checks import CheckedModel, Checks
 log = logging.getLogger("pipeline.validate")
 
 MONTHS_OK = "ok"
+NULL_GRAIN_VALUE = "<NULL>"
 
 
 @dataclass
@@ -131,7 +133,7 @@ def _expectations(checks: Checks, present: set[str], derived_month: str | None) 
         )
     )
     grain = [c for c in checks.grain if c in present]
-    for column in grain:
+    for column in (c for c in grain if c not in checks.nullable_grain):
         out.append(gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta("grain_not_null", column)))
     if grain and len(grain) == len(checks.grain):
         if len(grain) == 1:
@@ -260,6 +262,9 @@ def validate_build(
             _numeric(
                 frame, [*checks.bounded_rates, *(c for p in checks.ratios for c in p), *checks.non_negative]
             )
+            for column in (c for c in checks.nullable_grain if c in present):
+                # NULL is one value of this grain column: make it comparable for the uniqueness check
+                frame[column] = frame[column].astype("string").fillna(NULL_GRAIN_VALUE)
             derived = None
             others = [c for c in checks.grain if c != checks.month_column]
             if checks.month_column in present and all(c in present for c in others):

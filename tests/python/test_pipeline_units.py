@@ -256,6 +256,24 @@ def test_a_rate_above_one_fails_and_a_missing_column_is_reported(tmp_path: Path)
     assert any(f.check == "columns_exist" and f.model == "kpi_sales" for f in report.failures)
 
 
+def test_a_nullable_grain_column_counts_null_as_one_value(tmp_path: Path) -> None:
+    """Marketing emails have rep_id NULL: one NULL row per month is fine, two are a duplicate grain."""
+    build = tmp_path / "build.duckdb"
+    make_build(build)
+    with duckdb.connect(str(build)) as con:
+        con.execute("insert into marts.fct_sales values (date '2026-01-01', null, 5, 0.1, 1, 1)")
+    checks = {"grain": ["month_start", "rep_id"], "nullable_grain": ["rep_id"]}
+    report = validate_build(build, checked_models(manifest(checks)))
+    assert not [f for f in report.failures if f.model == "kpi_sales"], [f.describe() for f in report.failures]
+
+    with duckdb.connect(str(build)) as con:
+        con.execute("insert into marts.fct_sales values (date '2026-01-01', null, 7, 0.1, 1, 1)")
+    report = validate_build(build, checked_models(manifest(checks)))
+    assert ("kpi_sales", "grain_unique") in {(f.model, f.check) for f in report.failures}
+    with pytest.raises(ChecksError):
+        Checks.from_meta({"grain": ["month_start"], "nullable_grain": ["rep_id"]})
+
+
 # ---- publish and rollback --------------------------------------------------------------------------------
 
 

@@ -13,8 +13,8 @@ first_events as (
 
 bounds as (
     select
-        {%- if var('spine_start_month', none) %}
-        {{ month_start("cast('" ~ (var('spine_start_month') | string) ~ "' as date)") }} as first_month,
+        {%- if date_var('spine_start_month') %}
+        {{ month_start("cast('" ~ date_var('spine_start_month') ~ "' as date)") }} as first_month,
         {%- else %}
         {{ reporting_month('min(first_at)') }} as first_month,
         {%- endif %}
