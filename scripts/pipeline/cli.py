@@ -23,6 +23,7 @@ from scripts.pipeline.config import (
     parse_as_of,
     parse_vars,
 )
+from scripts.pipeline.dbt_runner import DBT_OUTPUT_LOGGER
 
 log = logging.getLogger("pipeline")
 
@@ -194,6 +195,8 @@ def setup_logging(args: argparse.Namespace, log_file: Path | None) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.DEBUG)
     console.setFormatter(formatter)
+    if not getattr(args, "verbose", False):
+        console.addFilter(lambda record: not record.name.startswith(DBT_OUTPUT_LOGGER))
     root.addHandler(console)
     if log_file:
         log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,10 @@ from pathlib import Path
 from scripts.dbt_cli import dbt_executable
 from scripts.pipeline.config import Paths
 
+DBT_OUTPUT_LOGGER = "pipeline.dbt.output"
 log = logging.getLogger("pipeline.dbt")
+# dbt's own output: always in the log file, on the console only with --verbose
+output_log = logging.getLogger(DBT_OUTPUT_LOGGER)
 
 PR_SET_PDEATHSIG = 1
 MODEL_START = re.compile(r"\b\d+ of \d+ START\b")
@@ -121,7 +124,7 @@ def run_dbt(
             for line in proc.stdout:
                 text = line.rstrip()
                 tail.append(text)
-                log.info("dbt | %s", text)
+                output_log.info("dbt | %s", text)
                 if on_model_start and not started_models and MODEL_START.search(text):
                     started_models = True
                     on_model_start(proc)
