@@ -14,7 +14,7 @@ cohorts as (
     inner join last_complete_month
         on
             lead_cohorts.month_start <= last_complete_month.month_start
-            and conversion.month_start > {{ dbt.dateadd('month', -12, 'last_complete_month.month_start') }}
+            and lead_cohorts.month_start > {{ dbt.dateadd('month', -12, 'last_complete_month.month_start') }}
 ),
 
 by_channel as (
