@@ -164,9 +164,11 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- Rule: an event timestamp later than the as-of date plus the grace days. -#}
+{#- Rule: an event timestamp later than today (the wall clock in the reporting time zone, not the as-of
+    date) plus the grace days: it cannot have happened yet, so the row is bad data. A backfill to a past
+    as-of date keeps later events; the facts leave out what happened after the as-of date. -#}
 {% macro crm_future_rule(columns) -%}
-    {%- set limit = dbt.dateadd('day', 1 + non_negative_int_var('future_grace_days', 1), as_of_date()) -%}
+    {%- set limit = dbt.dateadd('day', 1 + non_negative_int_var('future_grace_days', 1), reporting_today()) -%}
     {%- set conditions = [] -%}
     {%- for c in columns -%}{%- do conditions.append(c ~ " >= " ~ limit) -%}{%- endfor -%}
     {{- return({'when': '(' ~ conditions | join(' or ') ~ ')', 'reason': 'future_timestamp'}) -}}

@@ -1,6 +1,6 @@
 {#- Generic tests for guarantees the staging layer makes (docs/staging_rules.md). -#}
 
-{#- An event timestamp is not later than the as-of date plus the grace days (rule future_timestamp). -#}
+{#- An event timestamp is not later than today (wall clock) plus the grace days (rule future_timestamp). -#}
 {% test not_in_future(model, column_name) %}
     {%- set rule = crm_future_rule([column_name]) %}
     select {{ column_name }}
