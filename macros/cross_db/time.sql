@@ -45,3 +45,10 @@
 {% macro days_between(start_date, end_date) -%}
     {{ dbt.datediff(start_date, end_date, 'day') | trim }}
 {%- endmacro %}
+
+{#- The as-of rule of the facts, written once: a UTC timestamp is on or before the end of the as-of date
+    in the reporting time zone (its reporting-zone date is not after the as-of date). NULL stays NULL:
+    wrap it in coalesce(..., false) for a flag. -#}
+{% macro is_on_or_before_as_of(timestamp) -%}
+    ({{ reporting_date(timestamp) }} <= {{ as_of_date() }})
+{%- endmacro %}

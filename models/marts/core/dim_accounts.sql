@@ -17,6 +17,7 @@ opportunities as (
 
 subscriptions as (
     select * from {{ ref('stg_crm__subscriptions') }}
+    where {{ is_on_or_before_as_of('started_at') }}
 ),
 
 first_orders as (

@@ -25,6 +25,8 @@ subscriptions as (
         {{ reporting_date('started_at') }} as started_date,
         {{ reporting_date('ended_at') }} as ended_date
     from {{ ref('stg_crm__subscriptions') }}
+    -- a subscription started after the as-of date does not exist yet (nor make its account a subscriber)
+    where {{ is_on_or_before_as_of('started_at') }}
 ),
 
 invoiced_orders as (

@@ -5,15 +5,23 @@
 -- Delivered: a delivered event, or an open or click (engagement proves delivery). When the email_events
 -- table holds no delivered event at all (a source that does not track delivery), an email counts as
 -- delivered when it was sent and did not bounce (is_delivery_inferred marks this fallback).
+-- As of the as-of date: events after its end (reporting zone) have not happened yet, so an email first
+-- sent after it does not exist and a later open or click does not count. Whether the source tracks
+-- delivery is a property of the source, judged on all its events.
 with
 
-events as (
+all_events as (
     select * from {{ ref('stg_crm__email_events') }}
+),
+
+events as (
+    select * from all_events
+    where {{ is_on_or_before_as_of('occurred_at') }}
 ),
 
 delivery_tracking as (
     select count(case when event_type = 'delivered' then 1 end) > 0 as source_tracks_delivery
-    from events
+    from all_events
 ),
 
 messages as (

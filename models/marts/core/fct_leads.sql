@@ -3,10 +3,15 @@
 -- response), and whether it became an opportunity and a customer.
 -- The converted opportunity is the lead's converted_opportunity_id when that deal is staged, else the
 -- earliest deal (created_at, then opportunity_id) whose originating lead is this lead.
+-- As of the as-of date: a lead created after its end (reporting zone) does not exist yet; touches,
+-- conversions and wins after it have not happened (fct_opportunities and fct_email_messages are cut there
+-- already), so a lead converted after it is not converted.
+{%- set converted_as_of = is_on_or_before_as_of('leads_enriched.resolved_converted_at') %}
 with
 
 leads as (
     select * from {{ ref('stg_crm__leads') }}
+    where {{ is_on_or_before_as_of('created_at') }}
 ),
 
 opportunities as (
@@ -38,6 +43,7 @@ touches as (
     where
         direction = 'outbound'
         and lead_id is not null
+        and {{ is_on_or_before_as_of('occurred_at') }}
 
     union all
 
@@ -99,18 +105,40 @@ leads_enriched as (
         on leads_converted.lead_id = first_touches.lead_id
 ),
 
+-- a conversion after the as-of date has not happened yet: no deal, account or win for the lead
+leads_as_of as (
+    select
+        leads_enriched.lead_id,
+        leads_enriched.owner_rep_id,
+        leads_enriched.channel,
+        leads_enriched.channel_group,
+        leads_enriched.lead_source,
+        leads_enriched.status,
+        leads_enriched.is_channel_mapped,
+        leads_enriched.created_at,
+        leads_enriched.first_touch_at,
+        case when {{ converted_as_of }} then leads_enriched.resolved_opportunity_id end as resolved_opportunity_id,
+        case when {{ converted_as_of }} then leads_enriched.converted_account_id end as converted_account_id,
+        case when {{ converted_as_of }} then leads_enriched.opportunity_account_id end as opportunity_account_id,
+        coalesce({{ converted_as_of }} and leads_enriched.is_won, false) as is_won,
+        case when {{ converted_as_of }} then leads_enriched.won_at end as won_at,
+        case when {{ converted_as_of }} then leads_enriched.won_date end as won_date,
+        case when {{ converted_as_of }} then leads_enriched.resolved_converted_at end as resolved_converted_at
+    from leads_enriched
+),
+
 leads_responded as (
     select
-        leads_enriched.*,
+        leads_as_of.*,
         case
-            when leads_enriched.first_touch_at is null then leads_enriched.resolved_converted_at
-            when leads_enriched.resolved_converted_at is null then leads_enriched.first_touch_at
-            when leads_enriched.resolved_converted_at < leads_enriched.first_touch_at
-                then leads_enriched.resolved_converted_at
-            else leads_enriched.first_touch_at
+            when leads_as_of.first_touch_at is null then leads_as_of.resolved_converted_at
+            when leads_as_of.resolved_converted_at is null then leads_as_of.first_touch_at
+            when leads_as_of.resolved_converted_at < leads_as_of.first_touch_at
+                then leads_as_of.resolved_converted_at
+            else leads_as_of.first_touch_at
         end as first_response_at,
-        {{ reporting_date('leads_enriched.created_at') }} as created_date
-    from leads_enriched
+        {{ reporting_date('leads_as_of.created_at') }} as created_date
+    from leads_as_of
 ),
 
 leads_timed as (

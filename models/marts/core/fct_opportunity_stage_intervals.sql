@@ -7,6 +7,8 @@
 -- current stage from created_at (open deals). The current interval carries the record's amount and label
 -- probability, so the pipeline on the as-of date equals the open deals of fct_opportunities.
 -- valid_from_date / valid_to_date are the reporting-zone dates, converted once here for snapshots.
+-- As of the as-of date: intervals starting after its end (reporting zone) do not exist yet, and the
+-- interval in effect at its end is current (valid_to NULL), with its own stage, amount and probability.
 with
 
 opportunities as (
@@ -133,7 +135,6 @@ intervals_bounded as (
         events_numbered.stage,
         events_numbered.stage_order,
         events_numbered.is_synthesised,
-        events_numbered.interval_number = events_numbered.interval_count as is_current,
         -- the current interval is the record itself: its amount and its label's probability
         case
             when events_numbered.interval_number = events_numbered.interval_count
@@ -172,43 +173,61 @@ intervals_linked as (
     from intervals_bounded
 ),
 
+-- the timeline as known at the end of the as-of date: later intervals dropped, the last one left open
+intervals_as_of as (
+    select
+        opportunity_id,
+        interval_number,
+        stage,
+        stage_order,
+        previous_stage,
+        previous_stage_order,
+        is_synthesised,
+        amount,
+        stage_default_probability,
+        valid_from,
+        case when {{ is_on_or_before_as_of('valid_to') }} then valid_to end as valid_to
+    from intervals_linked
+    where {{ is_on_or_before_as_of('valid_from') }}
+),
+
 final as (
     select
         -- ids
-        intervals_linked.opportunity_id,
-        intervals_linked.interval_number,
+        intervals_as_of.opportunity_id,
+        intervals_as_of.interval_number,
         -- dimensions
-        intervals_linked.stage,
-        intervals_linked.stage_order,
-        intervals_linked.previous_stage,
+        intervals_as_of.stage,
+        intervals_as_of.stage_order,
+        intervals_as_of.previous_stage,
         -- flags
         stages.is_open as is_open_stage,
         stages.is_closed as is_closed_stage,
         stages.is_won as is_won_stage,
-        intervals_linked.is_current,
-        intervals_linked.is_synthesised,
+        intervals_as_of.valid_to is null as is_current,
+        intervals_as_of.is_synthesised,
         coalesce(stages.is_open and previous_stages.is_closed, false) as is_reopening,
         coalesce(
             stages.is_open
             and previous_stages.is_open
-            and intervals_linked.stage_order < intervals_linked.previous_stage_order,
+            and intervals_as_of.stage_order < intervals_as_of.previous_stage_order,
             false
         ) as is_backward_move,
         -- measures
-        {{ stage_probability('intervals_linked.stage', 'intervals_linked.stage_default_probability') }}
+        {{ stage_probability('intervals_as_of.stage', 'intervals_as_of.stage_default_probability') }}
             as stage_probability,
-        intervals_linked.amount,
+        intervals_as_of.amount,
         '{{ reporting_currency() }}' as currency_code,
         -- time
-        intervals_linked.valid_from,
-        intervals_linked.valid_to,
-        {{ reporting_date('intervals_linked.valid_from') }} as valid_from_date,
-        {{ reporting_date('intervals_linked.valid_to') }} as valid_to_date
-    from intervals_linked
+        intervals_as_of.valid_from,
+        intervals_as_of.valid_to,
+        {{ reporting_date('intervals_as_of.valid_from') }} as valid_from_date,
+        {{ reporting_date('intervals_as_of.valid_to') }} as valid_to_date
+    from intervals_as_of
     inner join stages
-        on intervals_linked.stage = stages.stage
+        on intervals_as_of.stage = stages.stage
     left join stages as previous_stages
-        on intervals_linked.previous_stage = previous_stages.stage
+        on intervals_as_of.previous_stage = previous_stages.stage
 )
 
 select * from final

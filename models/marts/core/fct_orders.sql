@@ -68,7 +68,7 @@ orders_flagged as (
         coalesce(
             orders_dated.status = 'refunded'
             and orders_dated.invoiced_date <= {{ as_of_date() }}
-            and {{ reporting_date('orders_dated.refund_candidate_at') }} <= {{ as_of_date() }},
+            and {{ is_on_or_before_as_of('orders_dated.refund_candidate_at') }},
             false
         ) as is_refunded
     from orders_dated
