@@ -1,6 +1,6 @@
 -- kpi_customer_acquisition_cost adds up:
 --   1. the blended rows (channel = 'all') count every customer in dim_accounts acquired within the month
---      spine (dim_months), each once;
+--      spine (dim_months), each once (when the view has rows: without any cost data it has none);
 --   2. per month, the channel rows add up to the 'all' row for new customers and marketing spend, and for
 --      allocated sales expenses whenever the month has new customers (a month without new customers keeps
 --      its sales expenses on the 'all' row only, by design).
@@ -37,7 +37,9 @@ total_check as (
         cast(blended_total.new_customers as decimal(38, 2)) as actual_value
     from customers_in_spine
     cross join blended_total
-    where customers_in_spine.customers <> blended_total.new_customers
+    where
+        customers_in_spine.customers <> blended_total.new_customers
+        and exists (select 1 from cac)
 ),
 
 channel_sums as (
