@@ -354,7 +354,8 @@ def catalog_for(clean: dict[str, list[dict]]) -> Catalog:
     cat.quarantine(
         "future_date",
         "activities",
-        activity("BAD-ACT-FUTURE", occurred_at="2027-01-15 03:00:00"),
+        # future = later than the wall clock (not the as-of date): far enough ahead to stay future
+        activity("BAD-ACT-FUTURE", occurred_at="2099-01-15 03:00:00"),
         "future_timestamp",
     )
     # the latest version wins even when invalid: the clean lead disappears (quarantined), not silently stale
