@@ -102,12 +102,18 @@ cohort_rates as (
         cohort_totals.*,
         -- gross profit is unknown (not zero) when none of the cohort's revenue carries a cost
         case
-            when costed_revenue_to_date = 0 and uncosted_revenue_to_date > 0 then null
-            else {{ safe_divide('gross_profit_to_date', 'customers') }}
+            when
+                cohort_totals.costed_revenue_to_date = 0
+                and cohort_totals.uncosted_revenue_to_date > 0
+                then null
+            else {{ safe_divide('cohort_totals.gross_profit_to_date', 'cohort_totals.customers') }}
         end as historical_clv_exact,
-        {{ safe_divide('revenue_to_date', 'active_customer_months') }} as arpa_monthly_exact,
-        {{ safe_divide('gross_profit_to_date', 'costed_revenue_to_date') }} as gross_margin_rate,
-        {{ safe_divide('churn_events', 'customer_months_at_risk') }} as monthly_churn_rate
+        {{ safe_divide('cohort_totals.revenue_to_date', 'cohort_totals.active_customer_months') }}
+            as arpa_monthly_exact,
+        {{ safe_divide('cohort_totals.gross_profit_to_date', 'cohort_totals.costed_revenue_to_date') }}
+            as gross_margin_rate,
+        {{ safe_divide('cohort_totals.churn_events', 'cohort_totals.customer_months_at_risk') }}
+            as monthly_churn_rate
     from cohort_totals
 ),
 
