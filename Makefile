@@ -18,6 +18,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 # make test builds into its own database, so it never touches what make run built
 TEST_DB := $(CURDIR)/warehouse/test.duckdb
+# test files run in parallel, each in one worker (module fixtures build their data sets once)
+PYTEST_WORKERS ?= 2
 
 .PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs clean
 
@@ -46,8 +48,8 @@ dbt-test: venv ## dbt build on the sample into warehouse/test.duckdb: models, da
 sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against the test database)
 	SALES_KPIS_DUCKDB_PATH=$(TEST_DB) $(BIN)/sqlfluff lint models analyses tests --processes 2
 
-pytest: venv ## Python tests, including the slow end-to-end ones
-	$(BIN)/pytest
+pytest: venv ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 docs: venv ## generate dbt docs into target/
 	$(BIN)/dbt docs generate
