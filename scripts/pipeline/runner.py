@@ -376,7 +376,7 @@ class Pipeline:
             os.kill(proc.pid, signal.SIGCONT)
 
     def _record_dbt(self, run: DbtRun) -> None:
-        self.record.dbt_counts = run.counts
+        self.record.dbt_counts = run.counts_by_type
         self.record.dbt_failures = run.failures[:50]
 
     def _manifest_copy(self) -> Path:
