@@ -44,7 +44,7 @@ from scripts.sampledata.products import (
 LEGACY_CUSTOMER_SHARE = 0.4
 MIGRATED_MONTHLY_SHARE = 0.5  # small legacy customers already on a monthly plan when the CRM went live
 LEGACY_PROSPECT_DEAL_SHARE = 0.3
-DIRECT_DEAL_SHARE = 0.7
+DIRECT_DEAL_SHARE = 0.35  # most outbound prospecting is logged as leads (cold call, cold email)
 UPSELL_RATE_PER_MONTH = MappingProxyType({"smb": 0.035, "mid_market": 0.06, "enterprise": 0.09})
 REORDER_RATE_PER_MONTH = 0.05
 MONTHLY_CHURN_HAZARD = 0.022
