@@ -390,11 +390,28 @@ def test_parquet_columns_follow_the_contract_types(tmp_path: Path) -> None:
                 assert pa.types.is_decimal(field_type), (name, column.name)
             else:
                 assert field_type == expected[column.data_type], (name, column.name)
-    messy = pq.read_table(tmp_path / "messy" / "opportunities.parquet")
-    assert messy.schema.field("amount").type == pa.string()
-    assert "n/a" in messy.column("amount").to_pylist() or any(
-        v is not None and not re.fullmatch(r"\d+\.\d\d", v) for v in messy.column("amount").to_pylist()
-    )
+    # a column that holds unparseable text is written as text, and only then: it must hold such a value
+    manifest = json.loads((tmp_path / "messy" / "manifest.json").read_text(encoding="utf-8"))
+    injected = {e["table"] for e in manifest["injected"] if e["kind"] in ("bad_number", "bad_date")}
+    assert injected, "the messy data set should contain unparseable numbers or dates"
+    parses = {
+        "decimal": r"-?\d+(\.\d+)?",
+        "integer": r"-?\d+",
+        "date": r"\d{4}-\d\d-\d\d",
+        "timestamp": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",
+        "boolean": r"true|false",
+    }
+    text_columns = set()
+    for name, table in CONTRACT.items():
+        messy = pq.read_table(tmp_path / "messy" / f"{name}.parquet")
+        for column in table.columns:
+            if column.data_type == "varchar" or messy.schema.field(column.name).type != pa.string():
+                continue
+            text_columns.add(name)
+            pattern = parses[column.data_type.split("(")[0]]
+            values = [v for v in messy.column(column.name).to_pylist() if v is not None]
+            assert any(not re.fullmatch(pattern, v) for v in values), (name, column.name)
+    assert injected <= text_columns, (injected, text_columns)
 
 
 def test_manifest_row_counts_match_the_files(messy_dir: Path) -> None:
