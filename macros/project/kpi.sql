@@ -21,3 +21,47 @@
 {% macro count_or_zero(expr) -%}
     cast(coalesce({{ expr }}, 0) as {{ dbt.type_bigint() }})
 {%- endmacro %}
+
+{#- The rows of a per-rep monthly KPI view: every month a rep was employed and every month a rep (or no
+    rep, NULL) has activity, from the first month with activity to the as-of month. `activity` names a CTE
+    with rep_id and month_start; with only_active_reps, employed months count only for reps that appear in
+    it. Columns: month_start, rep_id, rep_name, team, is_complete_month, is_employed_in_month. Join the
+    view's monthly figures to it on rep and month (NULL-safe where rep_id can be NULL). -#}
+{% macro rep_month_spine(activity, only_active_reps=false) -%}
+    select
+        months.month_start,
+        rep_months.rep_id,
+        reps.full_name as rep_name,
+        reps.team,
+        months.is_complete_month,
+        employed.rep_id is not null as is_employed_in_month
+    from (
+        select
+            employed_months.rep_id,
+            employed_months.month_start
+        from {{ ref('int_rep_months_employed') }} as employed_months
+        {%- if only_active_reps %}
+        where employed_months.rep_id in (select active.rep_id from {{ activity }} as active)
+        {%- endif %}
+
+        union
+
+        select
+            active.rep_id,
+            active.month_start
+        from {{ activity }} as active
+    ) as rep_months
+    inner join {{ ref('dim_months') }} as months
+        on rep_months.month_start = months.month_start
+    inner join (
+        select min(active.month_start) as first_month
+        from {{ activity }} as active
+    ) as first_months
+        on months.month_start >= first_months.first_month
+    left join {{ ref('dim_reps') }} as reps
+        on rep_months.rep_id = reps.rep_id
+    left join {{ ref('int_rep_months_employed') }} as employed
+        on
+            rep_months.rep_id = employed.rep_id
+            and rep_months.month_start = employed.month_start
+{%- endmacro %}

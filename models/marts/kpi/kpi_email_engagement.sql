@@ -9,51 +9,14 @@ months as (
     select * from {{ ref('dim_months') }}
 ),
 
-rep_months as (
-    select * from {{ ref('int_rep_months_employed') }}
-),
-
-reps as (
-    select * from {{ ref('dim_reps') }}
-),
-
 email_messages as (
     select * from {{ ref('fct_email_messages') }}
-),
-
-first_months as (
-    select min(sent_month) as first_month
-    from email_messages
 ),
 
 first_marketing_months as (
     select min(sent_month) as first_month
     from email_messages
     where not is_sales_email
-),
-
-sender_months as (
-    select
-        rep_months.month_start,
-        rep_months.rep_id
-    from rep_months
-    where rep_months.rep_id in (select email_messages.rep_id from email_messages)
-
-    union
-
-    select
-        months.month_start,
-        cast(null as {{ dbt.type_string() }}) as rep_id
-    from months
-    inner join first_marketing_months
-        on months.month_start >= first_marketing_months.first_month
-
-    union
-
-    select
-        sent_month as month_start,
-        rep_id
-    from email_messages
 ),
 
 monthly_engagement as (
@@ -72,14 +35,35 @@ monthly_engagement as (
     group by sent_month, rep_id
 ),
 
+-- who sent in which month, plus a marketing row (rep NULL) for every month once marketing emails started
+sender_activity as (
+    select
+        month_start,
+        rep_id
+    from monthly_engagement
+
+    union
+
+    select
+        months.month_start,
+        cast(null as {{ dbt.type_string() }}) as rep_id
+    from months
+    inner join first_marketing_months
+        on months.month_start >= first_marketing_months.first_month
+),
+
+rep_month_rows as (
+    {{ rep_month_spine('sender_activity', only_active_reps=true) }}
+),
+
 engagement_spined as (
     select
-        sender_months.month_start,
-        sender_months.rep_id,
-        months.is_complete_month,
-        reps.full_name as rep_name,
-        reps.team,
-        rep_months.rep_id is not null as is_employed_in_month,
+        rep_month_rows.month_start,
+        rep_month_rows.rep_id,
+        rep_month_rows.is_complete_month,
+        rep_month_rows.rep_name,
+        rep_month_rows.team,
+        rep_month_rows.is_employed_in_month,
         {{ count_or_zero('monthly_engagement.emails_sent') }} as emails_sent,
         {{ count_or_zero('monthly_engagement.emails_delivered') }} as emails_delivered,
         {{ count_or_zero('monthly_engagement.emails_bounced') }} as emails_bounced,
@@ -88,23 +72,13 @@ engagement_spined as (
         {{ count_or_zero('monthly_engagement.unsubscribes') }} as unsubscribes,
         {{ count_or_zero('monthly_engagement.total_opens') }} as total_opens,
         {{ count_or_zero('monthly_engagement.total_clicks') }} as total_clicks
-    from sender_months
-    inner join months
-        on sender_months.month_start = months.month_start
-    inner join first_months
-        on sender_months.month_start >= first_months.first_month
-    left join reps
-        on sender_months.rep_id = reps.rep_id
-    left join rep_months
-        on
-            sender_months.rep_id = rep_months.rep_id
-            and sender_months.month_start = rep_months.month_start
+    from rep_month_rows
     left join monthly_engagement
         on
-            sender_months.month_start = monthly_engagement.month_start
+            rep_month_rows.month_start = monthly_engagement.month_start
             and (
-                sender_months.rep_id = monthly_engagement.rep_id
-                or (sender_months.rep_id is null and monthly_engagement.rep_id is null)
+                rep_month_rows.rep_id = monthly_engagement.rep_id
+                or (rep_month_rows.rep_id is null and monthly_engagement.rep_id is null)
             )
 ),
 

@@ -6,40 +6,8 @@
 -- owner form the rows with rep_id NULL. Leads never answered count in leads_assigned only.
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
-rep_months as (
-    select * from {{ ref('int_rep_months_employed') }}
-),
-
-reps as (
-    select * from {{ ref('dim_reps') }}
-),
-
 leads as (
     select * from {{ ref('fct_leads') }}
-),
-
-first_months as (
-    select min(created_month) as first_month
-    from leads
-),
-
-lead_owner_months as (
-    select
-        rep_months.month_start,
-        rep_months.rep_id
-    from rep_months
-    where rep_months.rep_id in (select leads.owner_rep_id from leads)
-
-    union
-
-    select
-        created_month as month_start,
-        owner_rep_id as rep_id
-    from leads
 ),
 
 cohorts as (
@@ -57,37 +25,31 @@ cohorts as (
     group by created_month, owner_rep_id
 ),
 
+rep_month_rows as (
+    {{ rep_month_spine('cohorts', only_active_reps=true) }}
+),
+
 cohorts_spined as (
     select
-        lead_owner_months.month_start,
-        lead_owner_months.rep_id,
-        months.is_complete_month,
-        reps.full_name as rep_name,
-        reps.team,
-        rep_months.rep_id is not null as is_employed_in_month,
+        rep_month_rows.month_start,
+        rep_month_rows.rep_id,
+        rep_month_rows.is_complete_month,
+        rep_month_rows.rep_name,
+        rep_month_rows.team,
+        rep_month_rows.is_employed_in_month,
         {{ count_or_zero('cohorts.leads_assigned') }} as leads_assigned,
         {{ count_or_zero('cohorts.leads_responded') }} as leads_responded,
         {{ count_or_zero('cohorts.leads_responded_within_sla') }} as leads_responded_within_sla,
         {{ count_or_zero('cohorts.leads_converted_before_first_touch') }} as leads_converted_before_first_touch,
         cast(coalesce(cohorts.total_response_minutes, 0) as decimal(18, 2)) as total_response_minutes,
         cohorts.median_response_minutes
-    from lead_owner_months
-    inner join months
-        on lead_owner_months.month_start = months.month_start
-    inner join first_months
-        on lead_owner_months.month_start >= first_months.first_month
-    left join reps
-        on lead_owner_months.rep_id = reps.rep_id
-    left join rep_months
-        on
-            lead_owner_months.rep_id = rep_months.rep_id
-            and lead_owner_months.month_start = rep_months.month_start
+    from rep_month_rows
     left join cohorts
         on
-            lead_owner_months.month_start = cohorts.month_start
+            rep_month_rows.month_start = cohorts.month_start
             and (
-                lead_owner_months.rep_id = cohorts.rep_id
-                or (lead_owner_months.rep_id is null and cohorts.rep_id is null)
+                rep_month_rows.rep_id = cohorts.rep_id
+                or (rep_month_rows.rep_id is null and cohorts.rep_id is null)
             )
 ),
 

@@ -6,18 +6,6 @@
 -- with leads or opportunities to the as-of month. Leads and deals without a rep are left out.
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
-reps as (
-    select * from {{ ref('dim_reps') }}
-),
-
-rep_months_employed as (
-    select * from {{ ref('int_rep_months_employed') }}
-),
-
 leads as (
     select * from {{ ref('fct_leads') }}
 ),
@@ -78,53 +66,28 @@ monthly_activity as (
     group by rep_id, month_start
 ),
 
-first_months as (
-    select min(month_start) as first_month
-    from monthly_activity
-),
-
-rep_months as (
-    select
-        rep_id,
-        month_start
-    from rep_months_employed
-
-    union
-
-    select
-        rep_id,
-        month_start
-    from monthly_activity
+rep_month_rows as (
+    {{ rep_month_spine('monthly_activity') }}
 ),
 
 final as (
     select
-        months.month_start,
-        rep_months.rep_id,
-        reps.team,
-        months.is_complete_month,
-        rep_months_employed.rep_id is not null as is_employed_in_month,
+        rep_month_rows.month_start,
+        rep_month_rows.rep_id,
+        rep_month_rows.team,
+        rep_month_rows.is_complete_month,
+        rep_month_rows.is_employed_in_month,
         {{ count_or_zero('monthly_activity.leads_created') }} as leads_created,
         {{ count_or_zero('monthly_activity.opportunities_created') }} as opportunities_created,
         {{ count_or_zero('monthly_activity.opportunities_sourced') }} as opportunities_sourced,
         {{ money('monthly_activity.pipeline_created_amount') }} as pipeline_created_amount,
         {{ money('monthly_activity.sourced_pipeline_amount') }} as sourced_pipeline_amount,
         '{{ reporting_currency() }}' as currency_code
-    from rep_months
-    inner join months
-        on rep_months.month_start = months.month_start
-    inner join first_months
-        on months.month_start >= first_months.first_month
-    left join reps
-        on rep_months.rep_id = reps.rep_id
-    left join rep_months_employed
-        on
-            rep_months.rep_id = rep_months_employed.rep_id
-            and rep_months.month_start = rep_months_employed.month_start
+    from rep_month_rows
     left join monthly_activity
         on
-            rep_months.rep_id = monthly_activity.rep_id
-            and rep_months.month_start = monthly_activity.month_start
+            rep_month_rows.rep_id = monthly_activity.rep_id
+            and rep_month_rows.month_start = monthly_activity.month_start
 )
 
 select * from final

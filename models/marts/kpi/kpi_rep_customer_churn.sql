@@ -7,18 +7,6 @@
 -- from the first acquisition month to the as-of month. Customers without an acquiring rep are left out.
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
-reps as (
-    select * from {{ ref('dim_reps') }}
-),
-
-rep_months_employed as (
-    select * from {{ ref('int_rep_months_employed') }}
-),
-
 accounts as (
     select * from {{ ref('dim_accounts') }}
 ),
@@ -71,35 +59,20 @@ cohorts as (
     group by customers.rep_id, customers.acquisition_month
 ),
 
-first_months as (
-    select min(month_start) as first_month
-    from cohorts
-),
-
-rep_months as (
-    select
-        rep_id,
-        month_start
-    from rep_months_employed
-
-    union
-
-    select
-        rep_id,
-        month_start
-    from cohorts
+rep_month_rows as (
+    {{ rep_month_spine('cohorts') }}
 ),
 
 final as (
     select
-        months.month_start as acquisition_month,
-        rep_months.rep_id,
-        reps.team,
-        months.is_complete_month,
+        rep_month_rows.month_start as acquisition_month,
+        rep_month_rows.rep_id,
+        rep_month_rows.team,
+        rep_month_rows.is_complete_month,
         -- the horizon's last month has ended by the as-of date: the churn count is final
-        cast({{ dbt.dateadd('month', horizon_months, 'months.month_start') }} as date)
+        cast({{ dbt.dateadd('month', horizon_months, 'rep_month_rows.month_start') }} as date)
         < {{ month_start(as_of_date()) }} as is_horizon_complete,
-        rep_months_employed.rep_id is not null as is_employed_in_month,
+        rep_month_rows.is_employed_in_month,
         {{ horizon_months }} as churn_horizon_months,
         {{ count_or_zero('cohorts.customers_acquired') }} as customers_acquired,
         {{ count_or_zero('cohorts.customers_churned') }} as customers_churned,
@@ -108,21 +81,11 @@ final as (
         {{ count_or_zero('cohorts.acquiring_cycle_days_total') }} as acquiring_cycle_days_total,
         {{ safe_divide('cohorts.acquiring_cycle_days_total', 'cohorts.acquiring_won_deals') }}
             as avg_sales_cycle_days
-    from rep_months
-    inner join months
-        on rep_months.month_start = months.month_start
-    inner join first_months
-        on months.month_start >= first_months.first_month
-    left join reps
-        on rep_months.rep_id = reps.rep_id
-    left join rep_months_employed
-        on
-            rep_months.rep_id = rep_months_employed.rep_id
-            and rep_months.month_start = rep_months_employed.month_start
+    from rep_month_rows
     left join cohorts
         on
-            rep_months.rep_id = cohorts.rep_id
-            and rep_months.month_start = cohorts.month_start
+            rep_month_rows.rep_id = cohorts.rep_id
+            and rep_month_rows.month_start = cohorts.month_start
 )
 
 select * from final

@@ -6,18 +6,6 @@
 -- sales to the as-of month.
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
-reps as (
-    select * from {{ ref('dim_reps') }}
-),
-
-rep_months_employed as (
-    select * from {{ ref('int_rep_months_employed') }}
-),
-
 daily_actuals as (
     select * from {{ ref('int_rep_metric_actuals_daily') }}
 ),
@@ -33,52 +21,27 @@ monthly_actuals as (
     group by rep_id, activity_month
 ),
 
-first_months as (
-    select min(month_start) as first_month
-    from monthly_actuals
-),
-
-rep_months as (
-    select
-        rep_id,
-        month_start
-    from rep_months_employed
-
-    union
-
-    select
-        rep_id,
-        month_start
-    from monthly_actuals
+rep_month_rows as (
+    {{ rep_month_spine('monthly_actuals') }}
 ),
 
 rep_month_totals as (
     select
-        rep_months.rep_id,
-        months.month_start,
-        months.is_complete_month,
-        reps.team,
-        rep_months_employed.rep_id is not null as is_employed_in_month,
+        rep_month_rows.rep_id,
+        rep_month_rows.month_start,
+        rep_month_rows.is_complete_month,
+        rep_month_rows.team,
+        rep_month_rows.is_employed_in_month,
         {{ money('monthly_actuals.revenue') }} as revenue,
         {{ money('monthly_actuals.bookings') }} as bookings,
         {{ count_or_zero('monthly_actuals.deals_won') }} as deals_won,
-        cast({{ dbt.dateadd('month', -1, 'months.month_start') }} as date) as previous_month_start,
-        months.month_start = first_months.first_month as is_first_month
-    from rep_months
-    inner join months
-        on rep_months.month_start = months.month_start
-    inner join first_months
-        on months.month_start >= first_months.first_month
-    left join reps
-        on rep_months.rep_id = reps.rep_id
-    left join rep_months_employed
-        on
-            rep_months.rep_id = rep_months_employed.rep_id
-            and rep_months.month_start = rep_months_employed.month_start
+        cast({{ dbt.dateadd('month', -1, 'rep_month_rows.month_start') }} as date) as previous_month_start,
+        rep_month_rows.month_start = min(rep_month_rows.month_start) over () as is_first_month
+    from rep_month_rows
     left join monthly_actuals
         on
-            rep_months.rep_id = monthly_actuals.rep_id
-            and rep_months.month_start = monthly_actuals.month_start
+            rep_month_rows.rep_id = monthly_actuals.rep_id
+            and rep_month_rows.month_start = monthly_actuals.month_start
 ),
 
 ranked as (
