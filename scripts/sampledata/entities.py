@@ -222,6 +222,8 @@ class Order:
     currency: str
     updated_at: datetime
     lines: list[LineItem]
+    cancelled_at: datetime | None = None
+    refunded_at: datetime | None = None
     order_id: str = ""
 
 

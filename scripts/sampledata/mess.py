@@ -356,7 +356,7 @@ class _Injector:
             )
             old["updated_at"] = min(old["updated_at"], row["converted_at"] - timedelta(minutes=1))
         elif table.name == "orders" and row["status"] != "booked":
-            old.update(status="booked", invoiced_at=None)
+            old.update(status="booked", invoiced_at=None, cancelled_at=None, refunded_at=None)
             old["updated_at"] = _seconds(row["ordered_at"] + timedelta(minutes=self.rng.randint(1, 30)))
         elif table.name == "opportunities":
             self._older_stage(old, row)

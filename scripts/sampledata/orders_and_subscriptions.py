@@ -47,10 +47,12 @@ def book_order(
         invoiced = cal.to_office_hours(rng, ordered_at + timedelta(days=lag))
         pay_median = 21.0
     status, invoiced_at, updated = "booked", None, ordered_at + timedelta(minutes=rng.randint(1, 20))
+    cancelled_at: datetime | None = None
+    refunded_at: datetime | None = None
     if not recurring and not has_saas and rng.random() < CANCEL_SHARE:
         cancelled = cal.to_office_hours(rng, ordered_at + timedelta(days=rng.uniform(0.2, min(15, lag))))
         if cancelled < cal.cutoff:
-            status, updated = "cancelled", cancelled
+            status, updated, cancelled_at = "cancelled", cancelled, cancelled
     elif invoiced < cal.cutoff:
         status, invoiced_at, updated = "invoiced", invoiced, invoiced
         paid = cal.to_office_hours(
@@ -59,10 +61,15 @@ def book_order(
         refund = cal.to_office_hours(rng, invoiced + timedelta(days=rng.uniform(10, 60)))
         refund_share = RECURRING_REFUND_SHARE if recurring else (0.0 if has_saas else REFUND_SHARE)
         if rng.random() < refund_share and refund < cal.cutoff:
-            status, updated = "refunded", refund
+            status, updated, refunded_at = "refunded", refund, refund
         elif paid < cal.cutoff:
             status, updated = "paid", paid
     updated = min(updated, cal.cutoff - timedelta(seconds=1))
+    # the source records when a cancellation or refund happened (never after the row's last change)
+    if cancelled_at is not None:
+        cancelled_at = min(cancelled_at, updated)
+    if refunded_at is not None:
+        refunded_at = min(refunded_at, updated)
     order = Order(
         seq=world.next_seq(),
         account=account,
@@ -74,6 +81,8 @@ def book_order(
         currency=currency,
         updated_at=updated,
         lines=lines,
+        cancelled_at=cancelled_at,
+        refunded_at=refunded_at,
     )
     world.orders.append(order)
     return order

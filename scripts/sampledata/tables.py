@@ -104,6 +104,8 @@ def world_tables(world: World) -> Tables:
                 "status": o.status,
                 "currency_code": o.currency,
                 "updated_at": _ts(o.updated_at),
+                "cancelled_at": _ts(o.cancelled_at),
+                "refunded_at": _ts(o.refunded_at),
             }
             for o in world.orders
         ],
