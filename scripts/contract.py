@@ -28,10 +28,19 @@ class Table:
     key: tuple[str, ...]
     required: bool
     columns: tuple[Column, ...]
+    nullable_key: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def required_key(self) -> tuple[str, ...]:
+        """Key columns a file must have (a nullable key column may be absent: it reads as NULL)."""
+        return tuple(k for k in self.key if k not in self.nullable_key)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
 
 
 @cache
@@ -47,6 +56,7 @@ def load_contract(path: Path = SOURCES_FILE) -> dict[str, Table]:
             key=tuple(meta["contract_key"]),
             required=bool(meta.get("required_table", False)),
             columns=tuple(Column(c["name"], c["data_type"]) for c in t["columns"]),
+            nullable_key=tuple(meta.get("nullable_key_columns", [])),
         )
     return tables
 

@@ -5,9 +5,13 @@
 
 The raw schema is replaced as a whole in one transaction, so a table absent from the directory is absent
 from the warehouse (staging then reads it as empty) and nothing from an earlier load lingers. CSV columns
-are loaded as text, exactly as written; staging does all parsing. Files that are not valid UTF-8 are
-transcoded with U+FFFD replacement characters (logged), never dropped. A contract column missing from a
-file is added as NULL (logged); extra columns are kept and ignored by staging.
+are loaded as text, exactly as written; staging does all parsing. Every line of every CSV file is
+accounted for: loaded, or rejected with its line number and a reason into `<schema>._load_rejects`; the
+file-level counts are in `<schema>._load_files` (scripts/rawfiles/ says how they are proved). A file that
+is not the table it is named after, a Parquet column of a type that cannot hold the contract's meaning,
+or a table with more rejected lines than `--max-rejected-share` is refused: nothing is loaded and the
+error names the file. Headers are matched after normalisation (`Account Id` -> account_id), with an
+optional column map file. Exit codes: 0 loaded, 2 invalid command line, 5 unloadable data.
 """
 
 from __future__ import annotations
@@ -17,28 +21,64 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from scripts.contract import REQUIRED_TABLES, load_contract
+from scripts.contract import REQUIRED_TABLES, Table, load_contract
+from scripts.rawfiles.csvfile import FIRST_LINES_REPORTED, AccountingError, Reject, check_accounting, load_csv
+from scripts.rawfiles.headers import HeaderError, HeaderMatch, load_column_map, match_header
+from scripts.rawfiles.parquet import ParquetTypeError, check_parquet
+from scripts.rawfiles.paths import SUFFIXES, RawFileError, find_table_files
+from scripts.rawfiles.scan import FileReadError, TextScan, read_bytes, scan_csv
 
 log = logging.getLogger("load_raw")
 
-SUFFIXES = (".csv", ".csv.gz", ".parquet")
+__all__ = ["SUFFIXES", "LoadError", "LoadReport", "load_directory", "quote_identifier"]
+
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 DEFAULT_DATABASE = "warehouse/build.duckdb"
 DEFAULT_SCHEMA = "raw"
+DEFAULT_MAX_REJECTED_SHARE = 0.01
+COLUMN_MAP_NAME = "column_map.yml"
+FILES_TABLE = "_load_files"
+REJECTS_TABLE = "_load_rejects"
+EXIT_USAGE = 2
+EXIT_UNLOADABLE = 5
 
 
 class LoadError(Exception):
-    """Raised when a raw directory cannot be loaded (missing required table, unreadable file, bad name)."""
+    """Raised when a raw directory cannot be loaded; the message names the file and the cause."""
+
+
+@dataclass
+class FileLoad:
+    """The accounting of one file: records in it (independent count), loaded, rejected."""
+
+    table: str
+    file_name: str
+    file_format: str
+    records_in_file: int
+    loaded: int
+    rejected: int = 0
+    data_lines: int | None = None
+    rejected_lines: int = 0
+    multiline_records: int = 0
+    repairs: list[str] = field(default_factory=list)
+    mapped_headers: dict[str, str] = field(default_factory=dict)
+    text_columns: list[str] = field(default_factory=list)
+    first_rejected_lines: list[int] = field(default_factory=list)
+
+    @property
+    def rejected_share(self) -> float:
+        total = self.data_lines if self.data_lines is not None else self.loaded + self.rejected
+        return self.rejected_lines / total if total else 0.0
 
 
 @dataclass
 class LoadReport:
-    """What a load did: rows per table, absent tables, repairs and ignored files."""
+    """What a load did: rows per table, file accounting, rejects, absent tables, repairs, ignored files."""
 
     rows: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
@@ -46,6 +86,22 @@ class LoadReport:
     added_columns: dict[str, list[str]] = field(default_factory=dict)
     transcoded: list[str] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)
+    accounting: dict[str, FileLoad] = field(default_factory=dict)
+    rejects: dict[str, list[Reject]] = field(default_factory=dict)
+
+    def rejects_summary(self) -> dict[str, dict[str, object]]:
+        """Per table with rejects: count, rejected lines, share, first line numbers (for run records)."""
+        return {
+            t: {
+                "file": a.file_name,
+                "rejected_records": a.rejected,
+                "rejected_lines": a.rejected_lines,
+                "share": round(a.rejected_share, 6),
+                "first_lines": a.first_rejected_lines,
+            }
+            for t, a in self.accounting.items()
+            if a.rejected
+        }
 
 
 def quote_identifier(name: str) -> str:
@@ -62,95 +118,128 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def find_table_files(raw_dir: Path) -> tuple[dict[str, Path], list[str]]:
-    """Map contract table names to their file in raw_dir; also list files that match no contract table."""
-    contract = load_contract()
-    found: dict[str, Path] = {}
-    ignored: list[str] = []
-    for path in sorted(raw_dir.iterdir()):
-        if not path.is_file() or path.name.startswith((".", "_")) or path.suffix == ".json":
-            continue
-        # file names match case-insensitively: Accounts.CSV is the accounts table
-        name = path.name.lower()
-        suffix = next((s for s in SUFFIXES if name.endswith(s)), None)
-        table = name[: -len(suffix)] if suffix else None
-        if table not in contract:
-            ignored.append(path.name)
-            continue
-        if table in found:
-            raise LoadError(f"two files for table {table}: {found[table].name} and {path.name}")
-        found[table] = path
-    return found, ignored
+def quote_name(text: str) -> str:
+    """Quote any column name as written in a file (a double quote inside is doubled)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
-def _csv_reader(path: Path) -> str:
-    return (
-        f"read_csv({quote_literal(str(path))}, header = true, all_varchar = true, delim = ',', quote = '\"', "
-        "escape = '\"', strict_mode = false, null_padding = true, auto_detect = false, "
-        # quoted newlines (multi-line notes) need the serial reader when rows may be short (null_padding);
-        # long text fields (up to 16 MiB a line) are data, not an error
-        "parallel = false, max_line_size = 16777216, columns = "
-        f"{_csv_columns(path)})"
-    )
+def _column_map(raw_dir: Path, column_map: Path | None) -> dict[str, dict[str, str]]:
+    path = column_map or raw_dir / COLUMN_MAP_NAME
+    if column_map is None and not path.exists():
+        return {}
+    try:
+        mapping = load_column_map(path)
+    except HeaderError as exc:
+        raise LoadError(str(exc)) from exc
+    unknown = sorted(set(mapping) - set(load_contract()))
+    if unknown:
+        raise LoadError(f"column map {path}: unknown table(s) {', '.join(unknown)}")
+    log.info("column map: %s", path)
+    return mapping
 
 
-def _csv_columns(path: Path) -> str:
-    """The CSV header as a DuckDB columns struct (every column text), read with Python's csv module."""
-    import csv
-    import gzip
-
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    # utf-8-sig: a byte-order mark (Excel's CSV export writes one) must not become part of the first name
-    with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    if not header:
+def _load_csv_file(
+    con: duckdb.DuckDBPyConnection, target: str, table: Table, path: Path, workdir: Path, mapping: dict
+) -> tuple[FileLoad, HeaderMatch, list[Reject]]:
+    try:
+        scan: TextScan = scan_csv(read_bytes(path))
+    except FileReadError as exc:
+        raise LoadError(f"{path.name}: {exc}") from exc
+    if not scan.header:
         raise LoadError(f"{path.name}: empty file or no header row")
-    # a blank header cell (a trailing comma) gets a placeholder name; staging ignores extra columns
-    names = [h.strip().lower() or f"unnamed_column_{i + 1}" for i, h in enumerate(header)]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise LoadError(f"{path.name}: duplicate column names {duplicates}")
-    return "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
-
-
-def _transcode_to_utf8(path: Path, workdir: Path) -> Path:
-    """Copy a CSV that is not valid UTF-8, replacing undecodable bytes with U+FFFD."""
-    import gzip
-
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
-    target = workdir / re.sub(r"(?i)\.gz$", "", path.name)
-    target.write_text(data.decode("utf-8", errors="replace"), encoding="utf-8", newline="")
-    return target
-
-
-def _is_utf8(path: Path) -> bool:
-    import gzip
-
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as handle:
-            data = handle.read()
-    except (OSError, EOFError) as exc:  # a truncated or fake .gz file
+        match = match_header(path.name, table, scan.header, mapping)
+    except HeaderError as exc:
+        raise LoadError(str(exc)) from exc
+    source = path
+    if scan.repairs or path.name.lower().endswith(".gz"):
+        # DuckDB reads the repaired UTF-8 bytes the counts were made on
+        source = workdir / f"{table.name}.csv"
+        source.write_bytes(scan.data)
+    try:
+        load = load_csv(con, target, str(source), match.names, scan)
+        check_accounting(path.name, scan, load)
+    except duckdb.Error as exc:
         raise LoadError(f"{path.name}: cannot read ({exc})") from exc
+    except AccountingError as exc:
+        raise LoadError(str(exc)) from exc
+    accounting = FileLoad(
+        table=table.name,
+        file_name=path.name,
+        file_format="csv.gz" if path.name.lower().endswith(".gz") else "csv",
+        records_in_file=scan.records,
+        loaded=load.loaded,
+        rejected=len(load.rejects),
+        data_lines=scan.data_lines,
+        rejected_lines=load.rejected_lines,
+        multiline_records=scan.multiline_records,
+        repairs=scan.repairs,
+        mapped_headers=match.mapped,
+        first_rejected_lines=[r.line for r in load.rejects[:FIRST_LINES_REPORTED]],
+    )
+    return accounting, match, load.rejects
+
+
+def _load_parquet_file(
+    con: duckdb.DuckDBPyConnection, target: str, table: Table, path: Path, mapping: dict
+) -> tuple[FileLoad, HeaderMatch]:
+    literal = quote_literal(str(path))
+    source = f"read_parquet({literal})"
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        written = [r[0] for r in con.execute(f"describe select * from {source}").fetchall()]
+        match = match_header(path.name, table, written, mapping)
+        check = check_parquet(
+            con, path.name, source, literal, table, dict(zip(written, match.names, strict=True))
+        )
+        select = ", ".join(
+            f"{quote_name(w)} as {quote_name(n)}" for w, n in zip(written, match.names, strict=True)
+        )
+        con.execute(f"create table {target} as select {select} from {source}")
+        loaded = con.execute(f"select count(*) from {target}").fetchone()[0]
+    except duckdb.Error as exc:
+        raise LoadError(f"{path.name}: cannot read ({exc})") from exc
+    except (HeaderError, ParquetTypeError) as exc:
+        raise LoadError(str(exc)) from exc
+    if loaded != check.records:
+        raise LoadError(f"{path.name}: {check.records} records in the file's footer, {loaded} loaded")
+    if check.text_columns:
+        log.warning(
+            "%s: typed column(s) written as text: %s (staging parses each value or quarantines it)",
+            path.name,
+            ", ".join(check.text_columns),
+        )
+    accounting = FileLoad(
+        table=table.name,
+        file_name=path.name,
+        file_format="parquet",
+        records_in_file=check.records,
+        loaded=loaded,
+        mapped_headers=match.mapped,
+        text_columns=check.text_columns,
+    )
+    return accounting, match
 
 
 def load_directory(
     raw_dir: Path,
     database: Path,
     schema: str = DEFAULT_SCHEMA,
+    *,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+    column_map: Path | None = None,
+    allow_outside_links: bool = False,
 ) -> LoadReport:
     """Replace `schema` in `database` with the contract tables found in `raw_dir`."""
     if not raw_dir.is_dir():
         raise LoadError(f"raw directory not found: {raw_dir}")
+    if not 0 <= max_rejected_share <= 1:
+        raise LoadError(f"the share of rejected lines must be between 0 and 1, got {max_rejected_share}")
     contract = load_contract()
-    files, ignored = find_table_files(raw_dir)
+    schema_sql = quote_identifier(schema)
+    try:
+        files, ignored = find_table_files(raw_dir, set(contract), allow_outside_links)
+    except RawFileError as exc:
+        raise LoadError(str(exc)) from exc
     missing_required = [t for t in REQUIRED_TABLES if t not in files]
     if missing_required:
         hint = f"; files matching no contract table: {', '.join(ignored)}" if ignored else ""
@@ -158,42 +247,130 @@ def load_directory(
             f"{raw_dir} lacks required table(s) {', '.join(missing_required)} "
             f"(expected files such as {missing_required[0]}.csv, .csv.gz or .parquet){hint}"
         )
+    mapping = _column_map(raw_dir, column_map)
     report = LoadReport(ignored_files=ignored)
     report.absent = [t for t in contract if t not in files]
-    schema_sql = quote_identifier(schema)
     database.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="load_raw_") as tmp, duckdb.connect(str(database)) as con:
+        con.execute("set TimeZone = 'UTC'")
         con.execute("begin transaction")
         con.execute(f"drop schema if exists {schema_sql} cascade")
         con.execute(f"create schema {schema_sql}")
-        for table, path in files.items():
-            source_path = path
-            is_parquet = path.name.lower().endswith(".parquet")
-            if not is_parquet and not _is_utf8(path):
-                source_path = _transcode_to_utf8(path, Path(tmp))
-                report.transcoded.append(path.name)
-                log.warning("%s is not valid UTF-8: undecodable bytes replaced with U+FFFD", path.name)
-            reader = (
-                f"read_parquet({quote_literal(str(source_path))})" if is_parquet else _csv_reader(source_path)
-            )
-            target = f"{schema_sql}.{quote_identifier(table)}"
-            try:
-                con.execute(f"create table {target} as select * from {reader}")
-            except duckdb.Error as exc:
-                raise LoadError(f"{path.name}: cannot read ({exc})") from exc
-            present = {r[0].lower() for r in con.execute(f"describe {target}").fetchall()}
-            missing_columns = [c for c in contract[table].column_names if c not in present]
-            for column in missing_columns:
-                con.execute(f"alter table {target} add column {quote_identifier(column)} varchar")
-            if missing_columns:
-                report.added_columns[table] = missing_columns
-                log.warning(
-                    "%s lacks contract column(s) %s: added as NULL", path.name, ", ".join(missing_columns)
+        for table_name, path in files.items():
+            table = contract[table_name]
+            target = f"{schema_sql}.{quote_identifier(table_name)}"
+            if path.name.lower().endswith(".parquet"):
+                accounting, match = _load_parquet_file(con, target, table, path, mapping.get(table_name, {}))
+                rejects: list[Reject] = []
+            else:
+                accounting, match, rejects = _load_csv_file(
+                    con, target, table, path, Path(tmp), mapping.get(table_name, {})
                 )
-            report.rows[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
-            report.files[table] = path.name
+            for column in match.missing:
+                con.execute(f"alter table {target} add column {quote_identifier(column)} varchar")
+            _log_file(accounting, match)
+            if match.missing:
+                report.added_columns[table_name] = match.missing
+            if accounting.repairs:
+                report.transcoded.append(path.name)
+            report.rows[table_name] = accounting.loaded
+            report.files[table_name] = path.name
+            report.accounting[table_name] = accounting
+            if rejects:
+                report.rejects[table_name] = rejects
+        _check_rejected_share(report, max_rejected_share)
+        _write_accounting(con, schema_sql, report)
         con.execute("commit")
     return report
+
+
+def _log_file(accounting: FileLoad, match: HeaderMatch) -> None:
+    name = accounting.file_name
+    for written, column in match.mapped.items():
+        log.info("%s: column %r read as %s", name, written, column)
+    if match.missing:
+        log.warning("%s lacks contract column(s) %s: added as NULL", name, ", ".join(match.missing))
+    for repair in accounting.repairs:
+        log.warning("%s: %s", name, REPAIR_MESSAGES[repair])
+    if accounting.rejected:
+        log.warning(
+            "%s: %d record(s) rejected (%d lines, %.2f %% of the data lines), first at line(s) %s; see %s.%s",
+            name,
+            accounting.rejected,
+            accounting.rejected_lines,
+            100 * accounting.rejected_share,
+            ", ".join(map(str, accounting.first_rejected_lines)),
+            "<raw schema>",
+            REJECTS_TABLE,
+        )
+
+
+REPAIR_MESSAGES = {
+    "utf16": "UTF-16 (byte-order mark) decoded to UTF-8",
+    "invalid_utf8": "not valid UTF-8: undecodable bytes replaced with U+FFFD",
+    "nul_bytes": "NUL bytes replaced with U+FFFD",
+}
+
+
+def _check_rejected_share(report: LoadReport, max_share: float) -> None:
+    over = [a for a in report.accounting.values() if a.rejected and a.rejected_share > max_share]
+    if over:
+        details = "; ".join(
+            f"{a.file_name}: {a.rejected} record(s) rejected, {a.rejected_lines} of {a.data_lines} lines "
+            f"({100 * a.rejected_share:.2f} %), first at line(s) "
+            f"{', '.join(map(str, a.first_rejected_lines))} ({report.rejects[a.table][0].reason}: "
+            f"{report.rejects[a.table][0].detail})"
+            for a in over
+        )
+        raise LoadError(
+            f"too many rejected lines (more than {100 * max_share:g} % of a table; raise "
+            f"raw_max_rejected_share to load anyway): {details}"
+        )
+
+
+def _write_accounting(con: duckdb.DuckDBPyConnection, schema_sql: str, report: LoadReport) -> None:
+    """`_load_files` (one row per file) and `_load_rejects` (one row per rejected record)."""
+    con.execute(
+        f"create table {schema_sql}.{FILES_TABLE} (table_name varchar, file_name varchar, "
+        "file_format varchar, records_in_file bigint, loaded_records bigint, rejected_records bigint, "
+        "data_lines bigint, rejected_lines bigint, multiline_records bigint, repairs varchar, "
+        "mapped_headers varchar)"
+    )
+    files = [
+        (
+            a.table,
+            a.file_name,
+            a.file_format,
+            a.records_in_file,
+            a.loaded,
+            a.rejected,
+            a.data_lines,
+            a.rejected_lines,
+            a.multiline_records,
+            ", ".join(a.repairs) or None,
+            ", ".join(f"{k} -> {v}" for k, v in a.mapped_headers.items()) or None,
+        )
+        for a in report.accounting.values()
+    ]
+    _insert(con, f"{schema_sql}.{FILES_TABLE}", files)
+    con.execute(
+        f"create table {schema_sql}.{REJECTS_TABLE} (table_name varchar, file_name varchar, "
+        "line_number bigint, lines bigint, reason varchar, detail varchar, raw_text varchar)"
+    )
+    rows = [
+        (table, report.files[table], r.line, r.lines, r.reason, r.detail, r.raw_text)
+        for table, rejects in report.rejects.items()
+        for r in rejects
+    ]
+    _insert(con, f"{schema_sql}.{REJECTS_TABLE}", rows)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list) -> None:
+    """Insert rows with one statement (executemany costs a round trip per row)."""
+    if rows:
+        width = len(rows[0])
+        values = ", ".join("(" + ", ".join(["?"] * width) + ")" for _ in rows)
+        con.execute(f"insert into {table} values {values}", [v for row in rows for v in row])
 
 
 def default_database() -> Path:
@@ -206,11 +383,50 @@ def log_report(report: LoadReport, raw_dir: Path) -> None:
     total = sum(report.rows.values())
     log.info("Loaded %d rows in %d tables from %s", total, len(report.rows), raw_dir)
     for table, rows in report.rows.items():
-        log.info("  %-28s %9d rows  (%s)", table, rows, report.files[table])
+        a = report.accounting[table]
+        rejected = f", {a.rejected} rejected" if a.rejected else ""
+        log.info("  %-28s %9d rows  (%s%s)", table, rows, report.files[table], rejected)
     if report.absent:
         log.info("Absent optional tables (read as empty): %s", ", ".join(report.absent))
     if report.ignored_files:
         log.warning("Ignored files that match no contract table: %s", ", ".join(report.ignored_files))
+
+
+def report_as_dict(report: LoadReport) -> dict[str, object]:
+    return {t: asdict(a) for t, a in report.accounting.items()}
+
+
+def share(text: str) -> float:
+    """argparse type: a share of lines from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {text!r}")
+    return value
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command that loads raw files offers (loader, build_warehouse, pipeline)."""
+    parser.add_argument(
+        "--column-map",
+        type=Path,
+        help="YAML file {table: {header as written: contract column}} "
+        f"(default: {COLUMN_MAP_NAME} in the raw directory, if there)",
+    )
+    parser.add_argument(
+        "--max-rejected-share",
+        type=share,
+        default=None,
+        help="refuse a table when more than this share of its lines is rejected (default: var "
+        f"raw_max_rejected_share, {DEFAULT_MAX_REJECTED_SHARE})",
+    )
+    parser.add_argument(
+        "--allow-outside-links",
+        action="store_true",
+        help="follow symbolic links that resolve outside the raw directory (refused by default)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"DuckDB file to load into (default: $SALES_KPIS_DUCKDB_PATH or {DEFAULT_DATABASE})",
     )
     parser.add_argument("--schema", default=DEFAULT_SCHEMA, help="raw schema to replace (default: raw)")
+    add_load_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -237,10 +454,24 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
     )
     try:
-        report = load_directory(args.raw_dir, args.database or default_database(), args.schema)
+        quote_identifier(args.schema)
     except LoadError as exc:
         log.error("%s", exc)
-        return 2
+        return EXIT_USAGE
+    try:
+        report = load_directory(
+            args.raw_dir,
+            args.database or default_database(),
+            args.schema,
+            max_rejected_share=DEFAULT_MAX_REJECTED_SHARE
+            if args.max_rejected_share is None
+            else args.max_rejected_share,
+            column_map=args.column_map,
+            allow_outside_links=args.allow_outside_links,
+        )
+    except LoadError as exc:
+        log.error("%s", exc)
+        return EXIT_UNLOADABLE
     log_report(report, args.raw_dir)
     return 0
 

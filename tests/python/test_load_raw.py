@@ -130,8 +130,8 @@ def test_missing_required_table_is_a_clear_error(tmp_path: Path) -> None:
     (raw_dir / "deals.csv").write_text("id\n1\n", encoding="utf-8")
     with pytest.raises(LoadError, match=r"lacks required table\(s\) opportunities.*deals\.csv"):
         load_directory(raw_dir, tmp_path / "w.duckdb")
-    # the CLI turns it into exit code 2, not a traceback
-    assert main(["--raw-dir", str(raw_dir), "--database", str(tmp_path / "w.duckdb")]) == 2
+    # the CLI turns it into exit code 5 (unloadable data), not a traceback
+    assert main(["--raw-dir", str(raw_dir), "--database", str(tmp_path / "w.duckdb")]) == 5
 
 
 def test_unknown_files_are_ignored_and_reported(tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ def test_unknown_files_are_ignored_and_reported(tmp_path: Path) -> None:
     report = load_directory(raw_dir, database)
     assert report.ignored_files == ["deals.csv", "notes.txt"]
     tables = raw_tables(database)
-    assert tables == {"sales_reps", "accounts", "opportunities"}
+    assert tables == {"sales_reps", "accounts", "opportunities", "_load_files", "_load_rejects"}
 
 
 def test_file_names_match_case_insensitively(tmp_path: Path) -> None:
@@ -241,8 +241,8 @@ def test_empty_file_and_broken_gzip_are_clear_errors(tmp_path: Path) -> None:
 
 def test_duplicate_header_names_are_an_error(tmp_path: Path) -> None:
     raw_dir = write_required(tmp_path / "raw")
-    (raw_dir / "contacts.csv").write_text("contact_id,Contact_ID\n1,2\n", encoding="utf-8")
-    with pytest.raises(LoadError, match="duplicate column names"):
+    (raw_dir / "contacts.csv").write_text("contact_id,account_id,Contact_ID\n1,A1,2\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"contacts\.csv: two columns read as 'contact_id'"):
         load_directory(raw_dir, tmp_path / "w.duckdb")
 
 
