@@ -31,6 +31,9 @@
         {%- endif -%}
     {%- endfor -%}
     {#- typed columns in the order of the documented rules: numbers, then timestamps, then booleans -#}
+    {%- set formats = crm_column_formats(table_name, columns) -%}
+    {#- a currency written in an amount must be the row's own (tables whose money is in currency_code) -#}
+    {%- set currency = 'upper(currency_code__text)' if 'currency_code' in names and table_name != 'currency_rates' else none -%}
     {%- set typed_columns = [] -%}
     {%- for reason in ['unparseable_number', 'unparseable_timestamp', 'unparseable_boolean'] -%}
         {%- for c in columns if crm_unparseable_reason(c.data_type) == reason -%}
@@ -53,7 +56,7 @@
                 {{ dbt.hash(crm_row_text(names)) }} as _row_hash,
                 {{ crm_key_text(key) }} as _raw_key,
                 {%- for c in columns %}
-                {{ parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type) }}
+                {{ parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type, formats[c.name], currency) }}
                     as {{ c.name }},
                 {%- endfor %}
                 (
@@ -63,7 +66,7 @@
                     {{ k }}__text is null or
                     {%- endif %}
                     {%- if c.data_type != 'varchar' %}
-                    ({{ k }}__text is not null and {{ parse_contract_type(k ~ '__text', c.data_type) }} is null) or
+                    ({{ k }}__text is not null and {{ parse_contract_type(k ~ '__text', c.data_type, formats[k], currency) }} is null) or
                     {%- endif %}
                     {%- endfor %}
                     false
@@ -78,10 +81,10 @@
                 case
                     {%- for c in typed_columns %}
                     when {{ c.name }}__text is not null
-                        and {{ parse_contract_type(c.name ~ '__text', c.data_type) }} is null
+                        and {{ parse_contract_type(c.name ~ '__text', c.data_type, formats[c.name], currency) }} is null
                         then {% if attr == 'column' %}'{{ c.name }}'
                         {%- elif attr == 'reason' %}'{{ crm_unparseable_reason(c.data_type) }}'
-                        {%- else %}substr({{ c.name }}__text, 1, 200)
+                        {%- else %}{{ crm_unparseable_value(c.name ~ '__text', c.data_type, formats[c.name], currency) }}
                         {%- endif %}
                     {%- endfor %}
                     when false then ''

@@ -23,6 +23,94 @@
     {{- return(value) -}}
 {%- endmacro %}
 
+{#- The zone of raw timestamps written without an offset (default: the reporting time zone). -#}
+{% macro raw_timezone() -%}
+    {%- set value = var('raw_timezone', none) -%}
+    {%- if value is none or (value | string) in ('', 'none', 'None', 'null') -%}
+        {{- return(reporting_timezone()) -}}
+    {%- endif -%}
+    {%- if (value | string) not in modules.pytz.all_timezones_set -%}
+        {{ _var_error('raw_timezone', value, 'an IANA time zone name, such as Asia/Jakarta or UTC') }}
+    {%- endif -%}
+    {{- return(value | string) -}}
+{%- endmacro %}
+
+{#- Raw number and date formats: locale presets (decimal separator, thousands separator, date order). -#}
+{% macro raw_locales() -%}
+    {{- return({
+        'iso': ['period', 'none', 'YMD'],
+        'id-ID': ['comma', 'period', 'DMY'],
+        'en-US': ['period', 'comma', 'MDY'],
+        'en-GB': ['period', 'comma', 'DMY'],
+        'en-SG': ['period', 'comma', 'DMY'],
+        'en-AU': ['period', 'comma', 'DMY'],
+        'ms-MY': ['period', 'comma', 'DMY'],
+        'de-DE': ['comma', 'period', 'DMY'],
+        'nl-NL': ['comma', 'period', 'DMY'],
+        'es-ES': ['comma', 'period', 'DMY'],
+        'it-IT': ['comma', 'period', 'DMY'],
+        'pt-BR': ['comma', 'period', 'DMY'],
+        'fr-FR': ['comma', 'space', 'DMY'],
+    }) -}}
+{%- endmacro %}
+
+{#- One level of format settings ({locale, decimal_separator, thousands_separator, date_order}) applied
+    over `base` (a list [decimal, thousands, date_order] of names), validated. -#}
+{% macro _apply_raw_format(base, settings, where) -%}
+    {%- set result = base[:] -%}
+    {%- set names = {'decimal_separator': ['period', 'comma'],
+                     'thousands_separator': ['none', 'period', 'comma', 'space'],
+                     'date_order': ['YMD', 'DMY', 'MDY']} -%}
+    {%- if settings.get('locale') not in (none, '') -%}
+        {%- if settings.locale not in raw_locales() -%}
+            {{ _var_error(where ~ 'locale', settings.locale, 'one of ' ~ raw_locales().keys() | join(', ')) }}
+        {%- endif -%}
+        {%- set result = raw_locales()[settings.locale][:] -%}
+    {%- endif -%}
+    {%- for key in ['decimal_separator', 'thousands_separator', 'date_order'] -%}
+        {%- set value = settings.get(key) -%}
+        {%- if value not in (none, '') -%}
+            {%- if value not in names[key] -%}
+                {{ _var_error(where ~ key, value, 'one of ' ~ names[key] | join(', ')) }}
+            {%- endif -%}
+            {%- do result.__setitem__(loop.index0, value) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if result[0] == result[1] -%}
+        {{ _var_error(where ~ 'decimal_separator', result[0], 'a decimal separator other than the thousands separator') }}
+    {%- endif -%}
+    {{- return(result) -}}
+{%- endmacro %}
+
+{#- How the raw text of a table is written: {decimal, thousands (characters), date_order, timezone}.
+    Run-level vars (raw_locale, raw_decimal_separator, raw_thousands_separator, raw_date_order), then the
+    table's entry in raw_table_formats. table_name none: the run-level format. -#}
+{% macro raw_format(table_name) -%}
+    {%- set run = {'locale': var('raw_locale', none), 'decimal_separator': var('raw_decimal_separator', none),
+                   'thousands_separator': var('raw_thousands_separator', none),
+                   'date_order': var('raw_date_order', none)} -%}
+    {%- set result = _apply_raw_format(raw_locales()['iso'], run, 'raw_') -%}
+    {%- set per_table = var('raw_table_formats', {}) or {} -%}
+    {%- if per_table is not mapping -%}
+        {{ _var_error('raw_table_formats', per_table, 'a mapping of table name to format settings') }}
+    {%- endif -%}
+    {%- for name, settings in per_table.items() -%}
+        {%- if name not in crm_contract() or settings is not mapping -%}
+            {{ _var_error('raw_table_formats', per_table, 'contract table names mapped to {locale, '
+                ~ 'decimal_separator, thousands_separator, date_order}') }}
+        {%- endif -%}
+        {%- for key in settings if key not in ['locale', 'decimal_separator', 'thousands_separator', 'date_order'] -%}
+            {{ _var_error('raw_table_formats.' ~ name, key, 'locale, decimal_separator, thousands_separator or date_order') }}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if table_name is not none and table_name in per_table -%}
+        {%- set result = _apply_raw_format(result, per_table[table_name], 'raw_table_formats.' ~ table_name ~ '.') -%}
+    {%- endif -%}
+    {%- set chars = {'period': '.', 'comma': ',', 'space': ' ', 'none': ''} -%}
+    {{- return({'decimal': chars[result[0]], 'thousands': chars[result[1]], 'date_order': result[2],
+                'timezone': raw_timezone()}) -}}
+{%- endmacro %}
+
 {#- A date variable as validated YYYY-MM-DD text, or none when unset (null, empty). Only a real calendar
     date passes, so the value is safe to put in a SQL literal. -#}
 {% macro date_var(name) -%}
@@ -167,6 +255,7 @@
 {% macro validate_project_vars() -%}
     {%- do reporting_currency() -%}
     {%- do reporting_timezone() -%}
+    {%- do raw_format(none) -%}
     {%- do as_of_date() -%}
     {%- do date_var('spine_start_month') -%}
     {%- do fiscal_year_start_month() -%}

@@ -16,9 +16,12 @@ from scripts.pipeline.config import (
     ExitCode,
     Paths,
     check_identifier,
+    check_raw_locale,
     check_run_id,
     check_selector,
+    check_share,
     check_target,
+    check_timezone,
     new_run_id,
     parse_as_of,
     parse_vars,
@@ -156,6 +159,35 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--select", type=_arg(_selector), help="dbt selection to build (default: everything)")
     run.add_argument("--exclude", type=_arg(_selector), help="dbt selection to leave out of the build")
     run.add_argument("--allow-stale", action="store_true", help="build and publish even if sources are stale")
+    raw = run.add_argument_group("raw files (docs/raw_contract.md, Files; docs/staging_rules.md, Parsing)")
+    raw.add_argument(
+        "--raw-locale",
+        type=_arg(check_raw_locale),
+        help="how numbers and dates in raw text are written, e.g. id-ID (1.500.000,00 and 31/12/2025); "
+        "dbt var raw_locale (default: ISO 8601 dates, plain decimals)",
+    )
+    raw.add_argument(
+        "--raw-timezone",
+        type=_arg(check_timezone),
+        help="time zone of raw timestamps written without an offset (dbt var raw_timezone; default: the "
+        "reporting time zone)",
+    )
+    raw.add_argument(
+        "--column-map",
+        type=_arg(_existing_file),
+        help="YAML {table: {header as written: contract column}} (default: column_map.yml in the raw dir)",
+    )
+    raw.add_argument(
+        "--max-rejected-share",
+        type=_arg(check_share),
+        help="refuse a table when more than this share of its lines is rejected at load "
+        "(default: var raw_max_rejected_share, 0.01)",
+    )
+    raw.add_argument(
+        "--allow-outside-links",
+        action="store_true",
+        help="follow symbolic links in the raw directory that resolve outside it (refused by default)",
+    )
 
     sub.add_parser(
         "validate",
@@ -240,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         full_refresh=getattr(args, "full_refresh", False),
         dbt_vars=getattr(args, "vars", {}),
         allow_stale=getattr(args, "allow_stale", False),
+        raw_locale=getattr(args, "raw_locale", None),
+        raw_timezone=getattr(args, "raw_timezone", None),
+        column_map=getattr(args, "column_map", None),
+        max_rejected_share=getattr(args, "max_rejected_share", None),
+        allow_outside_links=getattr(args, "allow_outside_links", False),
         extra_checks=getattr(args, "extra_checks", None),
         rollback_to=getattr(args, "to", None),
     )

@@ -33,7 +33,25 @@ DEFAULT_KEEP_VERSIONS = 5
 
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 TARGET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}")
-SELECTOR = re.compile(r"[A-Za-z0-9_.:+*@,/ =-]{1,500}")
+# one dbt node-selection criterion: optional graph operator (@ or N+), optional method (tag:, path:,
+# config.materialized:, ...), a value that never starts with "-" (so it cannot be a dbt flag), optional +N
+SELECTION_CRITERION = re.compile(
+    r"(?:@|[0-9]*\+)?(?:[a-z_]+(?:\.[a-z_]+)*:)?[A-Za-z0-9_*./][A-Za-z0-9_.*/-]{0,200}(?::[A-Za-z0-9_.*-]+)?(?:\+[0-9]*)?"
+)
+RAW_LOCALES = (
+    "iso",
+    "id-ID",
+    "en-US",
+    "en-GB",
+    "en-SG",
+    "en-AU",
+    "ms-MY",
+    "de-DE",
+    "nl-NL",
+    "es-ES",
+    "it-IT",
+)
+RAW_LOCALES += ("pt-BR", "fr-FR")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}")
 VAR_TEXT = re.compile(r"[A-Za-z0-9_ .:/+@-]{0,200}")
@@ -96,12 +114,51 @@ def check_target(text: str) -> str:
 
 
 def check_selector(text: str) -> list[str]:
-    """A dbt selection (`--select`), split into its space-separated parts."""
-    if not SELECTOR.fullmatch(text) or not text.strip():
-        raise ConfigError(
-            f"invalid dbt selector {text!r}: use model names, tags, paths and graph operators (+, @, *, :)"
-        )
-    return text.split()
+    """A dbt selection (`--select`, `--exclude`) split into its space-separated parts, each checked against
+    dbt's node-selection syntax (intersections with commas), so no part can be a dbt flag or anything else.
+    The parts reach dbt as separate argument-list elements, never through a shell."""
+    parts = text.split()
+    if not parts or len(text) > 2000:
+        raise ConfigError(f"invalid dbt selector {text!r}: empty or too long")
+    for part in parts:
+        if not all(SELECTION_CRITERION.fullmatch(c) for c in part.split(",")):
+            raise ConfigError(
+                f"invalid dbt selector {text!r}: {part!r} is not dbt node selection (model names, "
+                "method:value such as tag:daily or path:models/marts, graph operators + and @, * wildcards, "
+                "commas for intersections)"
+            )
+    return parts
+
+
+def check_raw_locale(text: str) -> str:
+    """A raw-file locale preset (macros/project/vars.sql raw_locales())."""
+    if text not in RAW_LOCALES:
+        raise ConfigError(f"unknown raw locale {text!r}: expected one of {', '.join(RAW_LOCALES)}")
+    return text
+
+
+def check_timezone(text: str) -> str:
+    """An IANA time zone name (raw_timezone)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+/-]{0,62}", text):
+        raise ConfigError(f"invalid time zone {text!r}")
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone {text!r} (expected an IANA name such as Asia/Jakarta)") from exc
+    return text
+
+
+def check_share(text: str) -> float:
+    """A share from 0 to 1 (--max-rejected-share)."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise ConfigError(f"not a number: {text!r}") from exc
+    if not 0 <= value <= 1:
+        raise ConfigError(f"expected a share from 0 to 1, got {text!r}")
+    return value
 
 
 def check_run_id(text: str) -> str:

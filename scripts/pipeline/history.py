@@ -66,6 +66,7 @@ class RunRecord:
     full_refresh: bool = False
     steps: list[StepRecord] = field(default_factory=list)
     load_rows: dict[str, int] = field(default_factory=dict)
+    load_rejects: dict[str, dict[str, Any]] = field(default_factory=dict)  # per table: count, first lines
     freshness: list[dict[str, Any]] = field(default_factory=list)
     dbt_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     dbt_failures: list[str] = field(default_factory=list)

@@ -24,10 +24,18 @@ from pathlib import Path
 import duckdb
 
 from scripts.contract import REQUIRED_TABLES, load_contract
-from scripts.load_raw import LoadError, load_directory
+from scripts.load_raw import DEFAULT_MAX_REJECTED_SHARE, LoadError, load_directory
 from scripts.pipeline import checks as checks_mod
 from scripts.pipeline import faults, publish
-from scripts.pipeline.config import ConfigError, ExitCode, Paths, reporting_zone, utc_now
+from scripts.pipeline.config import (
+    ConfigError,
+    ExitCode,
+    Paths,
+    check_share,
+    project_var,
+    reporting_zone,
+    utc_now,
+)
 from scripts.pipeline.dbt_runner import DbtRun, run_dbt
 from scripts.pipeline.freshness import check_freshness
 from scripts.pipeline.history import (
@@ -60,6 +68,11 @@ class RunOptions:
     full_refresh: bool = False
     dbt_vars: dict[str, object] = field(default_factory=dict)
     allow_stale: bool = False
+    raw_locale: str | None = None
+    raw_timezone: str | None = None
+    column_map: Path | None = None
+    max_rejected_share: float | None = None
+    allow_outside_links: bool = False
     extra_checks: Path | None = None
     rollback_to: str | None = None
 
@@ -271,16 +284,44 @@ class Pipeline:
                 self.record.raw_source = str(raw_dir)
                 as_of = options.as_of or sample_as_of(raw_dir) or dt.datetime.now(self.zone).date()
                 try:
-                    report = load_directory(raw_dir, paths.build_db, options.raw_schema)
+                    report = load_directory(
+                        raw_dir,
+                        paths.build_db,
+                        options.raw_schema,
+                        max_rejected_share=self._max_rejected_share(),
+                        column_map=options.column_map,
+                        allow_outside_links=options.allow_outside_links,
+                    )
                 except (LoadError, duckdb.Error) as exc:
                     raise StepFailedError(ExitCode.LOAD_FAILED, f"cannot load {raw_dir}: {exc}") from exc
                 self.record.load_rows = dict(report.rows)
+                self.record.load_rejects = report.rejects_summary()
                 step.detail = f"{sum(report.rows.values())} rows in {len(report.rows)} tables"
+                if report.rejects:
+                    rejected = sum(a.rejected for a in report.accounting.values())
+                    step.status = "warn"
+                    step.detail += f"; {rejected} records rejected at load: " + ", ".join(
+                        f"{t} {s['rejected_records']} (lines {', '.join(map(str, s['first_lines']))})"
+                        for t, s in self.record.load_rejects.items()
+                    )
+                    log.warning("rejected at load (see raw._load_rejects): %s", step.detail.split("; ")[-1])
                 if report.absent:
                     step.detail += f"; absent optional tables: {', '.join(report.absent)}"
         self.record.as_of_date = as_of.isoformat()
         log.info("as-of date %s (%s)", as_of, "given" if options.as_of else "default")
         return as_of
+
+    def _max_rejected_share(self) -> float:
+        """--max-rejected-share, else the dbt var raw_max_rejected_share (--vars or dbt_project.yml)."""
+        if self.options.max_rejected_share is not None:
+            return self.options.max_rejected_share
+        value = project_var(
+            self.paths.project_dir,
+            "raw_max_rejected_share",
+            self.options.dbt_vars,
+            DEFAULT_MAX_REJECTED_SHARE,
+        )
+        return check_share(str(value))
 
     def _raw_tables(self) -> list[str]:
         if not self.paths.build_db.exists():
@@ -294,6 +335,10 @@ class Pipeline:
 
     def _dbt_vars(self, as_of: dt.date | None) -> dict[str, object]:
         dbt_vars: dict[str, object] = {**self.options.dbt_vars, "raw_schema": self.options.raw_schema}
+        if self.options.raw_locale:
+            dbt_vars["raw_locale"] = self.options.raw_locale
+        if self.options.raw_timezone:
+            dbt_vars["raw_timezone"] = self.options.raw_timezone
         if as_of:
             dbt_vars["as_of_date"] = as_of.isoformat()
         return dbt_vars

@@ -1,8 +1,10 @@
 """Writing tables as CSV or Parquet in contract column order, plus manifest.json.
 
-CSV: UTF-8, comma, header row, \\n line endings, timestamps `YYYY-MM-DD HH:MM:SS` (UTC), dates
+CSV: UTF-8, comma, header row, \\n line endings, timestamps as the company's local wall-clock time with
+its offset, `YYYY-MM-DD HH:MM:SS+07:00` (Asia/Jakarta; the generator's datetimes are naive UTC), dates
 `YYYY-MM-DD`, booleans `true`/`false`, empty field for NULL, plain decimals. Parquet: each column typed
-per the contract unless it holds messy text, in which case the whole column is written as strings.
+per the contract (timestamps as UTC instants, timestamp('us', tz='UTC')) unless it holds messy text, in
+which case the whole column is written as strings.
 Both are byte-for-byte reproducible for the same rows.
 """
 
@@ -12,10 +14,11 @@ import csv
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +28,8 @@ from scripts.contract import Column, Table
 FORMATS = ("csv", "parquet")
 MANIFEST_NAME = "manifest.json"
 _DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
+# the sample company's zone: timestamps are written as its wall-clock time with the offset
+COMPANY_ZONE = ZoneInfo("Asia/Jakarta")
 
 
 def format_value(value: Any) -> str:
@@ -34,7 +39,8 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        local = value.replace(tzinfo=UTC).astimezone(COMPANY_ZONE)
+        return local.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -76,7 +82,7 @@ def write_csv(path: Path, table: Table, rows: Sequence[dict[str, Any]]) -> None:
 def _arrow_type(column: Column) -> pa.DataType:
     t = column.data_type.lower()
     if t == "timestamp":
-        return pa.timestamp("us")
+        return pa.timestamp("us", tz="UTC")
     if t == "date":
         return pa.date32()
     if t == "boolean":

@@ -5,7 +5,8 @@ documented readings in models/marts/kpi/docs/, never from a dbt model's output o
 clean generated data set (no messy rows), so the only staging rules needed here are type parsing, label
 mapping through the seeds' CSV files, currency conversion and time zones:
 
-- Timestamps are UTC; months and dates are cut in the reporting time zone (Asia/Jakarta by default).
+- Timestamps with an offset are instants; without one they are wall-clock time in `raw_timezone` (by
+  default the reporting time zone). Months and dates are cut in the reporting time zone (Asia/Jakarta).
 - Money converts to the reporting currency at the nearest rate on or before the transaction date (the
   reporting-zone date of the transaction), each raw money column rounded to the cent on its own, as
   staging adds `<column>_reporting` (staging_rules.md). A line's net value is then quantity * unit_price -
@@ -77,6 +78,10 @@ def month_range(first: date, last: date) -> list[date]:
     return out
 
 
+# an offset at the end of a date-time (a date alone such as 2025-03-04 has none)
+OFFSET = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)? ?(?:Z|UTC|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+
+
 def ratio(numerator: float | int | Decimal, denominator: float | int | Decimal) -> float | None:
     """numerator / denominator, None when the denominator is 0 (the spec's NULL)."""
     return None if denominator == 0 else float(numerator) / float(denominator)
@@ -92,6 +97,7 @@ class RawData:
     reporting_currency: str
     timezone: str = "Asia/Jakarta"
     seeds_dir: Path | None = None
+    raw_timezone: str | None = None  # zone of offset-less raw timestamps (None: the reporting zone)
     _rates: dict[str, tuple[list[date], list[Decimal]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -118,10 +124,23 @@ class RawData:
         return self.tables.get(name, pd.DataFrame()).copy()
 
     # time
+    def instants(self, values: pd.Series) -> pd.Series:
+        """Raw timestamp text as UTC instants: an offset in the text wins, else raw_timezone."""
+        text = values.astype("string").str.strip()
+        has_offset = text.str.contains(OFFSET, regex=True, na=False)
+        naive = text.notna() & ~has_offset
+        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+        if has_offset.any():
+            out[has_offset] = pd.to_datetime(text[has_offset], format="ISO8601", utc=True)
+        if naive.any():
+            zone = self.raw_timezone or self.timezone
+            out[naive] = pd.to_datetime(text[naive], format="ISO8601").dt.tz_localize(zone).dt.tz_convert("UTC")
+        return out
+
     def local_dates(self, values: pd.Series) -> list[date | None]:
-        """Reporting-zone calendar dates of UTC timestamp text (None for missing)."""
-        parsed = pd.to_datetime(values, format="ISO8601")
-        local = parsed.dt.tz_localize("UTC").dt.tz_convert(self.timezone).dt.tz_localize(None)
+        """Reporting-zone calendar dates of raw timestamp text or of UTC instants (None for missing)."""
+        instants = values if isinstance(values.dtype, pd.DatetimeTZDtype) else self.instants(values)
+        local = instants.dt.tz_convert(self.timezone)
         return [None if pd.isna(v) else v.date() for v in local]
 
     # money
@@ -252,10 +271,10 @@ def orders_dated(raw: RawData) -> pd.DataFrame:
     orders["status"] = [label(s) for s in orders["status"]]
     orders["ordered_date"] = raw.local_dates(orders["ordered_at"])
     orders["invoiced_date"] = raw.local_dates(orders["invoiced_at"])
-    invoiced_ts = pd.to_datetime(orders["invoiced_at"], format="ISO8601")
-    updated_ts = pd.to_datetime(orders["updated_at"], format="ISO8601")
+    invoiced_ts = raw.instants(orders["invoiced_at"])
+    updated_ts = raw.instants(orders["updated_at"])
     refund_ts = updated_ts.where(updated_ts.notna() & (updated_ts >= invoiced_ts), invoiced_ts)
-    orders["refund_date"] = raw.local_dates(refund_ts.dt.strftime("%Y-%m-%d %H:%M:%S"))
+    orders["refund_date"] = raw.local_dates(refund_ts)
     orders = orders[[d <= raw.as_of for d in orders["ordered_date"]]].copy()
     orders["is_invoiced"] = [
         s in INVOICED_STATUSES and d is not None and d <= raw.as_of

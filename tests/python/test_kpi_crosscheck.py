@@ -89,7 +89,7 @@ def test_the_data_set_exercises_the_tricky_cases(raw: RawData, references: dict[
     orders = raw.table("orders")
     assert (orders["currency_code"] != raw.reporting_currency).sum() >= 5, "foreign-currency orders"
     leads = raw.table("leads")
-    utc = pd.to_datetime(leads["created_at"]).dt.to_period("M")
+    utc = raw.instants(leads["created_at"]).dt.tz_localize(None).dt.to_period("M")
     local = pd.Series([month_of(d) for d in raw.local_dates(leads["created_at"])]).map(
         lambda d: pd.Period(d, "M")
     )
@@ -254,11 +254,17 @@ def test_reference_cuts_months_in_the_reporting_zone_and_takes_the_nearest_earli
         reporting_currency="IDR",
     )
     raw._index_rates()
-    # 31 January 18:30 UTC is 1 February 01:30 in Jakarta
-    assert raw.local_dates(pd.Series(["2026-01-31 18:30:00", "2026-01-31 16:59:59"])) == [
+    # 31 January 18:30 UTC is 1 February 01:30 in Jakarta; offset-less text is Jakarta time (raw_timezone)
+    assert raw.local_dates(
+        pd.Series(["2026-01-31 18:30:00Z", "2026-01-31 16:59:59+00:00", "2026-01-31 23:59:59", "2026-02-01"])
+    ) == [
         pd.Timestamp("2026-02-01").date(),
         pd.Timestamp("2026-01-31").date(),
+        pd.Timestamp("2026-01-31").date(),
+        pd.Timestamp("2026-02-01").date(),
     ]
+    raw.raw_timezone = "UTC"  # offset-less text read as UTC: 23:59:59 UTC is 06:59:59 on 1 February in Jakarta
+    assert raw.local_dates(pd.Series(["2026-01-31 23:59:59"])) == [pd.Timestamp("2026-02-01").date()]
     sunday = pd.Timestamp("2026-02-01").date()
     assert raw.convert("10.005", "USD", sunday) == Decimal("160080.00")
     assert raw.convert("1.23", "usd ", pd.Timestamp("2026-02-02").date()) == Decimal("19803.00")
