@@ -448,6 +448,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_database(path: Path) -> Path:
+    """A DuckDB file path (never a connection string such as :memory: or md:)."""
+    text = str(path)
+    if path.suffix != ".duckdb" or ":" in path.name or any(ch in text for ch in "\x00\n\r"):
+        raise LoadError(f"the database must be a .duckdb file path, got {text!r}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -455,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         quote_identifier(args.schema)
+        check_database(args.database or default_database())
     except LoadError as exc:
         log.error("%s", exc)
         return EXIT_USAGE

@@ -9,11 +9,31 @@
     {{- return(crm_contract().keys() | sort) -}}
 {%- endmacro %}
 
-{#- One row for a table: raw_rows, staged_rows, superseded_rows, soft_deleted_rows, quarantined_rows. -#}
+{#- The loader's file accounting in the raw schema (`_load_files`, `_load_rejects`; scripts/load_raw.py), or
+    none when the raw tables came another way (an extract-load tool, --skip-load) or in a unit test. -#}
+{% macro crm_load_relation(identifier) -%}
+    {%- if not execute or crm_in_unit_test() -%}{{ return(none) }}{%- endif -%}
+    {%- set rel = source('crm', 'accounts') -%}
+    {{- return(adapter.get_relation(database=rel.database, schema=rel.schema, identifier=identifier)) -}}
+{%- endmacro %}
+
+{#- One row for a table: file_records (records in the loaded file, counted independently of the parse;
+    NULL when no file was loaded), rejected_at_load_rows, raw_rows (loaded), staged_rows, superseded_rows,
+    soft_deleted_rows, quarantined_rows. -#}
 {% macro crm_row_accounting(table_name) -%}
+    {%- set files = crm_load_relation('_load_files') -%}
     select
         '{{ table_name }}' as table_name,
         {{ 'true' if crm_table_exists(table_name) else 'false' }} as is_table_present,
+        {%- if files is not none %}
+        (select max(records_in_file) from {{ files }} where table_name = '{{ table_name }}') as file_records,
+        coalesce(
+            (select max(rejected_records) from {{ files }} where table_name = '{{ table_name }}'), 0
+        ) as rejected_at_load_rows,
+        {%- else %}
+        cast(null as {{ dbt.type_bigint() }}) as file_records,
+        cast(0 as {{ dbt.type_bigint() }}) as rejected_at_load_rows,
+        {%- endif %}
         (select count(*) from {{ crm_source(table_name) }} as raw_rows) as raw_rows,
         (select count(*) from {{ ref('stg_crm__' ~ table_name) }}) as staged_rows,
         (

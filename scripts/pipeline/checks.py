@@ -27,7 +27,12 @@ import yaml
 from scripts.pipeline.config import IDENTIFIER
 
 SERVED_PREFIXES = ("kpi_", "fct_", "dim_")
-DATA_QUALITY_MODELS = ("int_raw_rows_quarantined", "int_raw_rows_accounted", "int_unmapped_labels")
+DATA_QUALITY_MODELS = (
+    "int_raw_rows_quarantined",
+    "int_raw_rows_accounted",
+    "int_raw_rows_rejected",
+    "int_unmapped_labels",
+)
 LIST_KEYS = ("grain", "nullable_grain", "bounded_rates", "non_negative", "not_null")
 CHECK_KEYS = (*LIST_KEYS, "month_column", "ratios")
 COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")

@@ -85,6 +85,16 @@ def _existing_file(text: str) -> Path:
     return path
 
 
+def _log_file(text: str) -> Path:
+    """A log file to append to: a plain path, not an existing directory, device or FIFO."""
+    if not text or any(ch in text for ch in "\x00\n\r"):
+        raise ConfigError(f"invalid log file path {text!r}")
+    path = Path(text)
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"--log-file {text!r} exists and is not a regular file")
+    return path
+
+
 def _selector(text: str) -> str:
     check_selector(text)
     return text
@@ -106,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--log-file", type=Path, help="append the log here (default: <state>/logs/<run_id>.log)"
+        "--log-file", type=_arg(_log_file), help="append the log here (default: <state>/logs/<run_id>.log)"
     )
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     common.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on the console")

@@ -8,11 +8,11 @@ independent count of scripts/rawfiles/scan.py:
 
     lines      every data line of the file is in a loaded record or in a rejected one:
                data lines = loaded records + newlines inside loaded values + lines of rejected records
-    records    without rejects, records by quote parity = loaded records
+    records    records by quote parity = loaded records + rejected records
 
-A file that fails either check is refused. With rejects, the line balance is what is proven: where a
-broken quote ends a record is DuckDB's recovery, not a fact of the file, so the share of rejected data is
-measured in lines (one runaway quote that swallows 500 lines counts as 500).
+A file that fails either check is refused: when they disagree, a quote opened on one line and closed
+lines later has made the record boundaries ambiguous, and no count can be trusted. The share of rejected
+data is measured in lines, so one runaway quote that swallows 500 lines counts as 500, not as one record.
 """
 
 from __future__ import annotations
@@ -128,7 +128,10 @@ def check_accounting(file_name: str, scan: TextScan, load: CsvLoad) -> None:
             f"records and {load.rejected_lines} in rejected ones: {scan.data_lines - accounted} lines "
             "unaccounted for (line endings other than \\n or \\r\\n?)"
         )
-    if not load.rejects and scan.records != load.loaded:
+    if scan.records != load.loaded + len(load.rejects):
+        first = f", the first rejected at line {load.rejects[0].line}" if load.rejects else ""
         raise AccountingError(
-            f"{file_name}: {scan.records} records in the file by quote parity, {load.loaded} loaded"
+            f"{file_name}: {scan.records} records in the file by quote parity, but {load.loaded} loaded and "
+            f"{len(load.rejects)} rejected{first}: a quote opened on one line and closed on another makes "
+            "the record boundaries ambiguous; fix the file's quoting"
         )

@@ -1,4 +1,5 @@
--- One row per raw contract table: where each raw row went.
+-- One row per raw contract table: the records of its file (loaded or rejected at load) and where each
+-- loaded raw row went.
 
 with
 
@@ -13,6 +14,8 @@ final as (
     select
         table_name,
         is_table_present,
+        file_records,
+        rejected_at_load_rows,
         raw_rows,
         staged_rows,
         superseded_rows,
