@@ -123,10 +123,16 @@ def check_accounting(file_name: str, scan: TextScan, load: CsvLoad) -> None:
     """Refuse the file unless loaded and rejected records cover every data line (and every record)."""
     accounted = load.loaded_lines + load.rejected_lines
     if accounted != scan.data_lines:
+        cause = (
+            f"; the first rejected record starts at line {load.rejects[0].line} ({load.rejects[0].reason}): "
+            "a quote that never closes swallows the lines after it"
+            if load.rejects
+            else " (line endings other than \\n or \\r\\n?)"
+        )
         raise AccountingError(
             f"{file_name}: {scan.data_lines} data lines in the file, but {load.loaded_lines} in loaded "
             f"records and {load.rejected_lines} in rejected ones: {scan.data_lines - accounted} lines "
-            "unaccounted for (line endings other than \\n or \\r\\n?)"
+            f"unaccounted for{cause}"
         )
     if scan.records != load.loaded + len(load.rejects):
         first = f", the first rejected at line {load.rejects[0].line}" if load.rejects else ""

@@ -134,7 +134,9 @@ class RawData:
             out[has_offset] = pd.to_datetime(text[has_offset], format="ISO8601", utc=True)
         if naive.any():
             zone = self.raw_timezone or self.timezone
-            out[naive] = pd.to_datetime(text[naive], format="ISO8601").dt.tz_localize(zone).dt.tz_convert("UTC")
+            out[naive] = (
+                pd.to_datetime(text[naive], format="ISO8601").dt.tz_localize(zone).dt.tz_convert("UTC")
+            )
         return out
 
     def local_dates(self, values: pd.Series) -> list[date | None]:

@@ -263,7 +263,9 @@ def test_reference_cuts_months_in_the_reporting_zone_and_takes_the_nearest_earli
         pd.Timestamp("2026-01-31").date(),
         pd.Timestamp("2026-02-01").date(),
     ]
-    raw.raw_timezone = "UTC"  # offset-less text read as UTC: 23:59:59 UTC is 06:59:59 on 1 February in Jakarta
+    raw.raw_timezone = (
+        "UTC"  # offset-less text read as UTC: 23:59:59 UTC is 06:59:59 on 1 February in Jakarta
+    )
     assert raw.local_dates(pd.Series(["2026-01-31 23:59:59"])) == [pd.Timestamp("2026-02-01").date()]
     sunday = pd.Timestamp("2026-02-01").date()
     assert raw.convert("10.005", "USD", sunday) == Decimal("160080.00")
