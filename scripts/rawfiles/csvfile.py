@@ -106,10 +106,11 @@ def load_csv(
     ).fetchall()
     con.execute("delete from temp._load_reject_errors")
     for line, error_type, message, csv_line in rows:
-        text = (csv_line or "").rstrip("\r\n")
+        # DuckDB's raw text of a record starts with the blank lines before it (counted as blank already)
+        text = (csv_line or "").lstrip("\r\n").rstrip("\r\n")
         result.rejects.append(
             Reject(
-                line=int(line),
+                line=scan.physical_line(int(line)),
                 reason=REASONS.get(str(error_type), str(error_type).lower().replace(" ", "_")),
                 detail=str(message or ""),
                 raw_text=text[:RAW_TEXT_CHARS],

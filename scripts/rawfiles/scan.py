@@ -48,12 +48,25 @@ class TextScan:
     header: list[str] = field(default_factory=list)
     header_has_nul: bool = False
     repairs: list[str] = field(default_factory=list)
+    # (first, last) 0-based physical lines of each quoted stretch that spans lines
+    regions: list[tuple[int, int]] = field(default_factory=list)
     data: bytes = b""  # the UTF-8 bytes DuckDB reads (repaired when `repairs` is not empty)
 
     @property
     def data_lines(self) -> int:
         """Physical lines that belong to data records: every line except the header and blank lines."""
         return self.physical_lines - self.header_lines - self.blank_lines
+
+    def physical_line(self, reader_line: int) -> int:
+        """The physical line (as an editor numbers it) of a record DuckDB reports at `reader_line`.
+
+        DuckDB numbers lines as it reads records: a record with quoted newlines counts as one line."""
+        extra = 0
+        for first, last in self.regions:
+            if first - extra >= reader_line - 1:
+                break
+            extra += last - first
+        return reader_line + extra
 
 
 def read_bytes(path: Path) -> bytes:
@@ -102,6 +115,7 @@ def scan_csv(raw: bytes) -> TextScan:
     if not scan.quotes_balanced:
         odd.append(len(lines) - 1)  # the last quote never closes: the record runs to the end of the file
     regions = list(zip(odd[::2], odd[1::2], strict=True))
+    scan.regions = regions
     continuation = sum(end - start for start, end in regions)
     blank_inside = sum(1 for start, end in regions for line in lines[start + 1 : end + 1] if line in BLANK)
     first = next((i for i, line in enumerate(lines) if line not in BLANK), None)

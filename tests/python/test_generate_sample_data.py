@@ -16,9 +16,10 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -107,8 +108,17 @@ def files_of(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
 
+RAW_ZONE = ZoneInfo("Asia/Jakarta")  # raw_timezone's default: offset-less text is Jakarta wall clock
+
+
 def ts(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+    """Raw timestamp text as a naive UTC datetime, as staging reads it (an offset wins, else raw_timezone)."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=RAW_ZONE)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def day(value: str | None) -> date | None:
@@ -116,7 +126,9 @@ def day(value: str | None) -> date | None:
 
 
 # ----- a small model of the staging rules ------------------------------------------------------------
-TIMESTAMP_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+TIMESTAMP_RE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?( ?(Z|UTC|[+-]\d{2}(:?\d{2})?))?"
+)
 DECIMAL_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 INTEGER_RE = re.compile(r"[+-]?\d+(\.0*)?")
 BOOLEANS = {"true": True, "t": True, "1": True, "yes": True, "y": True}
@@ -143,7 +155,7 @@ def parse(value: str, data_type: str) -> tuple[bool, object]:
         if not TIMESTAMP_RE.fullmatch(value):
             return False, None
         try:
-            return True, datetime.fromisoformat(value)
+            return True, ts(value.replace(" UTC", "+00:00").replace("UTC", "+00:00"))
         except ValueError:
             return False, None
     if t == "integer":
@@ -379,7 +391,7 @@ def test_csv_headers_match_the_contract(clean_dir: Path) -> None:
 def test_parquet_columns_follow_the_contract_types(tmp_path: Path) -> None:
     generate(tmp_path / "clean", "--format", "parquet", "--clean", *SMALL)
     generate(tmp_path / "messy", "--format", "parquet", "--mess-rate", "0.05", *SMALL)
-    expected = {"varchar": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32()}
+    expected = {"varchar": pa.string(), "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.date32()}
     expected |= {"boolean": pa.bool_(), "integer": pa.int64()}
     for name, table in CONTRACT.items():
         schema = pq.read_schema(tmp_path / "clean" / f"{name}.parquet")
@@ -398,7 +410,7 @@ def test_parquet_columns_follow_the_contract_types(tmp_path: Path) -> None:
         "decimal": r"-?\d+(\.\d+)?",
         "integer": r"-?\d+",
         "date": r"\d{4}-\d\d-\d\d",
-        "timestamp": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",
+        "timestamp": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+07:00",
         "boolean": r"true|false",
     }
     text_columns = set()

@@ -275,3 +275,45 @@ def test_a_reload_replaces_the_schema(tmp_path: Path) -> None:
 def test_raw_dir_must_exist(tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="raw directory not found"):
         load_directory(tmp_path / "nope", tmp_path / "w.duckdb")
+
+
+def test_every_line_is_accounted_for_and_rejects_carry_editor_line_numbers(tmp_path: Path) -> None:
+    """Blank lines are not records; a quoted newline continues a record; DuckDB numbers a multi-line record
+    as one line, the rejects table as an editor does (physical lines, header = 1)."""
+    raw_dir = write_required(tmp_path / "raw")
+    header = ",".join(CONTRACT["sales_reps"].column_names)
+    filler = "," * (len(CONTRACT["sales_reps"].column_names) - 2)
+    lines = [
+        header,  # 1
+        f"R1,Budi{filler}",  # 2
+        "",  # 3 blank
+        f'R2,"Siti\nRahayu\nMulti"{filler}',  # 4-6: one record over three lines
+        "",  # 7 blank
+        "R3,Too,few",  # 8: too few fields
+        f"R4,Dewi{filler}",  # 9
+        f'R5,"Eko\nDua"{filler},extra',  # 10-11: too many fields, two lines
+        f"R6,Fajar{filler}",  # 12
+    ]
+    (raw_dir / "sales_reps.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    database = tmp_path / "w.duckdb"
+    report = load_directory(raw_dir, database, max_rejected_share=0.5)
+    accounting = report.accounting["sales_reps"]
+    assert (accounting.records_in_file, accounting.loaded, accounting.rejected) == (6, 4, 2)
+    assert (accounting.data_lines, accounting.rejected_lines) == (9, 3)  # 12 lines - header - 2 blank
+    assert [(r.line, r.reason, r.lines) for r in report.rejects["sales_reps"]] == [
+        (8, "too_few_fields", 1),
+        (10, "too_many_fields", 2),
+    ]
+    stored = query(database, "select line_number, raw_text from raw._load_rejects order by 1")
+    assert stored == [(8, "R3,Too,few"), (10, f'R5,"Eko\nDua"{filler},extra')]
+    files = query(
+        database,
+        "select records_in_file, loaded_records, rejected_records from raw._load_files "
+        "where table_name = 'sales_reps'",
+    )
+    assert files == [(6, 4, 2)]
+    # the default threshold (1 % of the lines) refuses this file, naming it and the first lines
+    with pytest.raises(
+        LoadError, match=r"sales_reps\.csv: 2 record\(s\) rejected, 3 of 9 lines .*line\(s\) 8, 10"
+    ):
+        load_directory(raw_dir, database)
