@@ -8,7 +8,8 @@ Built end to end, the two must give identical marts (apart from the columns that
 each bad row must get the disposition and quarantine reason listed here (docs/staging_rules.md).
 
 Rows reference parents that exist in the clean data (its first active rep, an account, an order, ...),
-and use dates inside its history, so a repaired row is an ordinary row of the data set.
+and use dates inside its history, so a repaired row is an ordinary row of the data set. Timestamps written
+without an offset are Jakarta wall-clock time (raw_timezone defaults to the reporting zone).
 """
 
 from __future__ import annotations
@@ -403,13 +404,14 @@ def catalog_for(clean: dict[str, list[dict]]) -> Catalog:
         "timestamp_with_offset",
         "activities",
         activity("BAD-ACT-TZ", occurred_at="2026-08-04T17:22:00+07:00"),
-        {"occurred_at": "2026-08-04 10:22:00"},
+        # offset-less text is Jakarta wall-clock time (raw_timezone): the same instant
+        {"occurred_at": "2026-08-04 17:22:00"},
     )
     cat.repair(
         "timestamp_iso_t_and_z",
         "leads",
         lead_row("BAD-LEAD-ISO", created_at="2026-08-05T04:00:00Z", updated_at="2026-08-05T04:00:00Z"),
-        {"created_at": "2026-08-05 04:00:00", "updated_at": "2026-08-05 04:00:00"},
+        {"created_at": "2026-08-05 11:00:00", "updated_at": "2026-08-05 11:00:00"},
     )
     dup = lead_row("BAD-LEAD-DUP", lead_source="Referral")
     cat.add("duplicate_exact_rows", "leads", dup, "kept", repaired=dup)

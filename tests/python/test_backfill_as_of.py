@@ -69,10 +69,18 @@ def raw_table(name: str) -> pd.DataFrame:
     return pd.read_csv(SAMPLE_DIR / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
 
 
+OFFSET = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)? ?(?:Z|UTC|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+
+
 def utc(values: pd.Series) -> pd.Series:
-    """ISO 8601 text as naive UTC timestamps (an offset is converted); unparseable text is NaT."""
-    parsed = pd.to_datetime(values.str.strip(), format="ISO8601", utc=True, errors="coerce")
-    return parsed.dt.tz_localize(None)
+    """ISO 8601 text as naive UTC timestamps: an offset is converted, text without one is wall-clock time
+    in raw_timezone (the reporting zone by default); unparseable text is NaT."""
+    text = values.str.strip()
+    has_offset = text.str.contains(OFFSET, regex=True, na=False)
+    aware = pd.to_datetime(text.where(has_offset), format="ISO8601", utc=True, errors="coerce")
+    naive = pd.to_datetime(text.where(~has_offset), format="ISO8601", errors="coerce")
+    local = naive.dt.tz_localize(TIMEZONE, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    return aware.fillna(local).dt.tz_localize(None)
 
 
 def local_date(moment: pd.Timestamp) -> date:
