@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from scripts.contract import PROJECT_ROOT
 from scripts.dbt_cli import run_dbt
 from scripts.load_raw import (
     DEFAULT_MAX_REJECTED_SHARE,
@@ -120,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         share = args.max_rejected_share
         if share is None:
             share = check_share(
-                str(project_var(Path.cwd(), "raw_max_rejected_share", args.vars, DEFAULT_MAX_REJECTED_SHARE))
+                str(
+                    project_var(PROJECT_ROOT, "raw_max_rejected_share", args.vars, DEFAULT_MAX_REJECTED_SHARE)
+                )
             )
         try:
             report = load_directory(
