@@ -67,17 +67,15 @@
 
 {#- The ISO code of the currency marker in an amount's text, NULL when there is none. -#}
 {% macro currency_marker(text) -%}
-    case coalesce(
-        nullif(regexp_extract({{ text }}, '{{ currency_marker_prefix() }}', 1), ''),
-        nullif(regexp_extract({{ text }}, '{{ currency_marker_suffix() }}', 1), '')
+    nullif(
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+            coalesce(
+                nullif(regexp_extract({{ text }}, '{{ currency_marker_prefix() }}', 1), ''),
+                regexp_extract({{ text }}, '{{ currency_marker_suffix() }}', 1)
+            ),
+            '^R[Pp][.]?$', 'IDR'), '^US[$]$', 'USD'), '^S[$]$', 'SGD'), '^€$', 'EUR'),
+        ''
     )
-        when 'Rp' then 'IDR' when 'Rp.' then 'IDR' when 'RP' then 'IDR' when 'RP.' then 'IDR'
-        when 'US$' then 'USD' when 'S$' then 'SGD' when '€' then 'EUR'
-        else coalesce(
-            nullif(regexp_extract({{ text }}, '{{ currency_marker_prefix() }}', 1), ''),
-            nullif(regexp_extract({{ text }}, '{{ currency_marker_suffix() }}', 1), '')
-        )
-    end
 {%- endmacro %}
 
 {#- A timestamp as UTC. An offset in the text wins; text without one is wall-clock time in raw_timezone.
@@ -149,11 +147,12 @@
     whether a currency marker may be written in the amount: it must name the row's own currency. -#}
 {% macro parse_number(text, data_type, fmt=none, currency=none) -%}
     {%- set fmt = fmt or raw_format(none) -%}
+    {#- no marker: the text itself; the row's own currency: the text without it; another: NULL -#}
     {%- set number_text -%}
-        case
-            when {{ currency_marker(text) }} is null then {{ text }}
+        case coalesce({{ currency_marker(text) }}, '')
+            when '' then {{ text }}
             {%- if currency is not none %}
-            when {{ currency_marker(text) }} = upper({{ currency }})
+            when upper({{ currency }})
                 then {{ trim_whitespace("regexp_replace(regexp_replace(" ~ text ~ ", '" ~ currency_marker_prefix()
                     ~ "', ''), '" ~ currency_marker_suffix() ~ "', '')") }}
             {%- endif %}

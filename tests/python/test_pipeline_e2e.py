@@ -299,7 +299,7 @@ def test_baseline_run_publishes_and_records_everything(baseline: Warehouse) -> N
         ).fetchone()[0]
     assert set(kinds) == {"BASE TABLE"}  # KPI views are served as plain tables
     assert (run_id, "published") in {(r[0], r[1]) for r in runs}
-    assert dq == 2
+    assert dq == 3  # int_raw_rows_accounted, _quarantined, _rejected
     assert (baseline.root / "serving" / "versions" / f"{run_id}.duckdb").exists()
 
 
