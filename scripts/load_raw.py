@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -390,10 +390,6 @@ def log_report(report: LoadReport, raw_dir: Path) -> None:
         log.info("Absent optional tables (read as empty): %s", ", ".join(report.absent))
     if report.ignored_files:
         log.warning("Ignored files that match no contract table: %s", ", ".join(report.ignored_files))
-
-
-def report_as_dict(report: LoadReport) -> dict[str, object]:
-    return {t: asdict(a) for t, a in report.accounting.items()}
 
 
 def share(text: str) -> float:
