@@ -53,11 +53,10 @@
             ) as _version_rank
         from (
             select
-                {{ dbt.hash(crm_row_text(names)) }} as _row_hash,
-                {{ crm_key_text(key) }} as _raw_key,
+                _row_hash,
+                _raw_key,
                 {%- for c in columns %}
-                {{ parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type, formats[c.name], currency) }}
-                    as {{ c.name }},
+                {{ c.name }},
                 {%- endfor %}
                 (
                     {%- for k in key %}
@@ -66,7 +65,7 @@
                     {{ k }}__text is null or
                     {%- endif %}
                     {%- if c.data_type != 'varchar' %}
-                    ({{ k }}__text is not null and {{ parse_contract_type(k ~ '__text', c.data_type, formats[k], currency) }} is null) or
+                    ({{ k }}__text is not null and {{ k }} is null) or
                     {%- endif %}
                     {%- endfor %}
                     false
@@ -80,8 +79,7 @@
                 {%- for attr in ['column', 'reason', 'value'] %}
                 case
                     {%- for c in typed_columns %}
-                    when {{ c.name }}__text is not null
-                        and {{ parse_contract_type(c.name ~ '__text', c.data_type, formats[c.name], currency) }} is null
+                    when {{ c.name }}__text is not null and {{ c.name }} is null
                         then {% if attr == 'column' %}'{{ c.name }}'
                         {%- elif attr == 'reason' %}'{{ crm_unparseable_reason(c.data_type) }}'
                         {%- else %}{{ crm_unparseable_value(c.name ~ '__text', c.data_type, formats[c.name], currency) }}
@@ -91,12 +89,23 @@
                 end as _unparseable_{{ attr }}{{ "," if not loop.last }}
                 {%- endfor %}
             from (
+                {#- every value parsed once; the checks above compare it with its text -#}
                 select
-                    {%- for c in names %}
-                    {{ crm_text(c) }} as {{ c }}__text{{ "," if not loop.last }}
+                    text_rows.*,
+                    {{ dbt.hash(crm_row_text(names)) }} as _row_hash,
+                    {{ crm_key_text(key) }} as _raw_key,
+                    {%- for c in columns %}
+                    {{ parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type, formats[c.name], currency) }}
+                        as {{ c.name }}{{ "," if not loop.last }}
                     {%- endfor %}
-                from {{ crm_source(table_name) }} as source_rows
-            ) as text_rows
+                from (
+                    select
+                        {%- for c in names %}
+                        {{ crm_text(c) }} as {{ c }}__text{{ "," if not loop.last }}
+                        {%- endfor %}
+                    from {{ crm_source(table_name) }} as source_rows
+                ) as text_rows
+            ) as typed_values
         ) as parsed_rows
     ) as ranked_rows
 {%- endmacro %}
