@@ -23,7 +23,7 @@ STATUS_COLORS = {"on_track": "#2e7d32", "at_risk": "#f9a825", "off_track": "#c62
 def _config(chart: alt.TopLevelMixin, fmt: Formatter) -> dict[str, Any]:
     spec = chart.configure(locale=fmt.vega_locale(), font="Liberation Sans, DejaVu Sans, sans-serif")
     spec = spec.configure_view(stroke=None).configure_axis(labelFontSize=11, titleFontSize=11)
-    return spec.configure_legend(orient="bottom", title=None, labelLimit=220).to_dict()
+    return spec.configure_legend(orient="bottom", title=None, labelLimit=220).to_dict(validate=False)
 
 
 def _month_x(field: str = "x", title: str | None = None, day: bool = False) -> alt.X:
@@ -68,7 +68,9 @@ def bars_by_month(frame: pd.DataFrame, fmt: Formatter, unit: str, title: str) ->
     return _config(chart, fmt)
 
 
-def lines_by_month(frame: pd.DataFrame, fmt: Formatter, unit: str, title: str, day: bool = False) -> dict[str, Any]:
+def lines_by_month(
+    frame: pd.DataFrame, fmt: Formatter, unit: str, title: str, day: bool = False
+) -> dict[str, Any]:
     """One line per series (series_text is the legend)."""
     chart = (
         alt.Chart(frame, title=title, width=WIDTH, height=HEIGHT)
@@ -83,7 +85,9 @@ def lines_by_month(frame: pd.DataFrame, fmt: Formatter, unit: str, title: str, d
     return _config(chart, fmt)
 
 
-def stacked_by_month(frame: pd.DataFrame, fmt: Formatter, unit: str, title: str, day: bool = False) -> dict[str, Any]:
+def stacked_by_month(
+    frame: pd.DataFrame, fmt: Formatter, unit: str, title: str, day: bool = False
+) -> dict[str, Any]:
     """Stacked bars per month (or snapshot day), one colour per series, in the frame's series order."""
     order = list(dict.fromkeys(frame["series_text"]))
     chart = (
@@ -146,7 +150,9 @@ def progress_bars(frame: pd.DataFrame, fmt: Formatter, title: str) -> dict[str, 
     base = alt.Chart(frame, title=title, width=WIDTH, height=height)
     y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=240))
     scale = alt.Scale(domain=[0, max(1.2, float(frame["attainment_shown"].max() or 0))], clamp=True)
-    track = base.mark_bar(color="#eceff1").encode(y=y, x=alt.X("one:Q", scale=scale, title=None, axis=alt.Axis(format=".0%")))
+    track = base.mark_bar(color="#eceff1").encode(
+        y=y, x=alt.X("one:Q", scale=scale, title=None, axis=alt.Axis(format=".0%"))
+    )
     done = base.mark_bar().encode(
         y=y,
         x=alt.X("attainment_shown:Q", scale=scale),
@@ -157,7 +163,9 @@ def progress_bars(frame: pd.DataFrame, fmt: Formatter, title: str) -> dict[str, 
         ),
         tooltip=_tooltip(("label", ""), ("text", ""), ("pace_text", "")),
     )
-    tick = base.mark_tick(color="#000", thickness=2, size=18).encode(y=y, x=alt.X("elapsed_share:Q", scale=scale))
+    tick = base.mark_tick(color="#000", thickness=2, size=18).encode(
+        y=y, x=alt.X("elapsed_share:Q", scale=scale)
+    )
     return _config(alt.layer(track, done, tick), fmt)
 
 
@@ -182,7 +190,9 @@ def scorecard_grid(tiles: list[dict[str, Any]], fmt: Formatter, title: str) -> d
         frame = tile["spark_frame"]
         subtitle = f"{tile['value_text']} · {tile['status_text']} · {tile['change_text']}"
         charts.append(
-            alt.Chart(frame, title=alt.Title(tile["name"], subtitle=subtitle, fontSize=13), width=220, height=50)
+            alt.Chart(
+                frame, title=alt.Title(tile["name"], subtitle=subtitle, fontSize=13), width=220, height=50
+            )
             .mark_line(color=STATUS_COLORS.get(tile["status"], "#1565c0"), point=True)
             .encode(
                 x=alt.X("x:T", timeUnit="utcyearmonth", axis=None),

@@ -85,7 +85,9 @@ class ServingData:
         relation = "intermediate.int_raw_rows_accounted"
         if self.missing(relation, ("table_name", "is_table_present", "staged_rows")):
             return Inputs()
-        rows = self.con.execute(f"select table_name, is_table_present, staged_rows from {relation}").fetchall()
+        rows = self.con.execute(
+            f"select table_name, is_table_present, staged_rows from {relation}"
+        ).fetchall()
         return Inputs({r[0]: bool(r[1]) for r in rows}, {r[0]: int(r[2] or 0) for r in rows})
 
     def months(self) -> tuple[dt.date | None, dt.date | None]:

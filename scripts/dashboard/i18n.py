@@ -36,7 +36,8 @@ LABELS: dict[str, dict[str, str]] = {
     "section_health": {"en": "Data health", "id": "Kesehatan data"},
     "scorecard_note": {
         "en": "{month}, month to date; change against {previous} (full month); rates change in points",
-        "id": "{month}, bulan berjalan; perubahan terhadap {previous} (sebulan penuh); rasio berubah dalam poin",
+        "id": "{month}, bulan berjalan; perubahan terhadap {previous} (sebulan penuh); "
+        "rasio berubah dalam poin",
     },
     "target": {"en": "Target", "id": "Target"},
     "attainment": {"en": "Attainment", "id": "Pencapaian"},
@@ -69,24 +70,60 @@ LABELS: dict[str, dict[str, str]] = {
     },
     # panels
     "revenue_by_month": {"en": "Revenue by month", "id": "Pendapatan per bulan"},
-    "growth": {"en": "Revenue growth, month on month and year on year", "id": "Pertumbuhan pendapatan, bulanan dan tahunan"},
+    "growth": {
+        "en": "Revenue growth, month on month and year on year",
+        "id": "Pertumbuhan pendapatan, bulanan dan tahunan",
+    },
     "bookings_split": {"en": "Bookings: new, upsell, renewal", "id": "Pemesanan: baru, upsell, perpanjangan"},
     "top_products": {"en": "Top products, last 12 months", "id": "Produk teratas, 12 bulan terakhir"},
-    "pipeline_by_stage": {"en": "Open pipeline by stage at month end", "id": "Pipeline terbuka per tahap di akhir bulan"},
-    "weighted_pipeline": {"en": "Weighted pipeline by stage at month end", "id": "Pipeline tertimbang per tahap di akhir bulan"},
-    "win_rate": {"en": "Win rate, by count and by amount", "id": "Rasio kemenangan, menurut jumlah dan nilai"},
-    "sales_cycle": {"en": "Average sales cycle of won deals (days)", "id": "Rata-rata siklus penjualan transaksi menang (hari)"},
-    "lead_funnel": {"en": "Lead funnel by channel, last 12 complete months", "id": "Corong prospek per kanal, 12 bulan penuh terakhir"},
-    "response_time": {"en": "Average response time to new leads (minutes)", "id": "Rata-rata waktu respons prospek baru (menit)"},
+    "pipeline_by_stage": {
+        "en": "Open pipeline by stage at month end",
+        "id": "Pipeline terbuka per tahap di akhir bulan",
+    },
+    "weighted_pipeline": {
+        "en": "Weighted pipeline by stage at month end",
+        "id": "Pipeline tertimbang per tahap di akhir bulan",
+    },
+    "win_rate": {
+        "en": "Win rate, by count and by amount",
+        "id": "Rasio kemenangan, menurut jumlah dan nilai",
+    },
+    "sales_cycle": {
+        "en": "Average sales cycle of won deals (days)",
+        "id": "Rata-rata siklus penjualan transaksi menang (hari)",
+    },
+    "lead_funnel": {
+        "en": "Lead funnel by channel, last 12 complete months",
+        "id": "Corong prospek per kanal, 12 bulan penuh terakhir",
+    },
+    "response_time": {
+        "en": "Average response time to new leads (minutes)",
+        "id": "Rata-rata waktu respons prospek baru (menit)",
+    },
     "sla_rate": {"en": "Leads answered within the SLA", "id": "Prospek dijawab dalam SLA"},
     "leaderboard": {"en": "Revenue by rep, {month}", "id": "Pendapatan per tenaga penjual, {month}"},
     "team_targets": {"en": "Team targets in progress", "id": "Target tim yang sedang berjalan"},
-    "rep_targets": {"en": "Rep targets in progress ({metric})", "id": "Target tenaga penjual yang sedang berjalan ({metric})"},
-    "retention": {"en": "Retention, churn and net revenue retention", "id": "Retensi, churn, dan retensi pendapatan bersih"},
-    "cac_clv": {"en": "CAC and CLV by channel, last 12 complete months", "id": "CAC dan CLV per kanal, 12 bulan penuh terakhir"},
-    "ltv_cac": {"en": "LTV:CAC by channel (3 or more is healthy)", "id": "LTV:CAC per kanal (3 atau lebih sehat)"},
+    "rep_targets": {
+        "en": "Rep targets in progress ({metric})",
+        "id": "Target tenaga penjual yang sedang berjalan ({metric})",
+    },
+    "retention": {
+        "en": "Retention, churn and net revenue retention",
+        "id": "Retensi, churn, dan retensi pendapatan bersih",
+    },
+    "cac_clv": {
+        "en": "CAC and CLV by channel, last 12 complete months",
+        "id": "CAC dan CLV per kanal, 12 bulan penuh terakhir",
+    },
+    "ltv_cac": {
+        "en": "LTV:CAC by channel (3 or more is healthy)",
+        "id": "LTV:CAC per kanal (3 atau lebih sehat)",
+    },
     "top_customers": {"en": "Top customers, last 12 months", "id": "Pelanggan teratas, 12 bulan terakhir"},
-    "quarantine": {"en": "Rows quarantined and rejected by table", "id": "Baris dikarantina dan ditolak per tabel"},
+    "quarantine": {
+        "en": "Rows quarantined and rejected by table",
+        "id": "Baris dikarantina dan ditolak per tabel",
+    },
     # series and columns
     "revenue": {"en": "Revenue", "id": "Pendapatan"},
     "mom_growth_rate": {"en": "Month on month", "id": "Bulan ke bulan"},
@@ -126,7 +163,10 @@ LABELS: dict[str, dict[str, str]] = {
     "mode": {"en": "Source", "id": "Sumber"},
     "tables_served": {"en": "Tables served", "id": "Tabel yang disajikan"},
     "expected_to_date": {"en": "expected to date", "id": "diharapkan hingga kini"},
-    "pace_marker": {"en": "Black tick: where the pace calls for today.", "id": "Garis hitam: posisi yang diharapkan hari ini."},
+    "pace_marker": {
+        "en": "Black tick: where the pace calls for today.",
+        "id": "Garis hitam: posisi yang diharapkan hari ini.",
+    },
     "metric_revenue": {"en": "revenue", "id": "pendapatan"},
     "metric_bookings": {"en": "bookings", "id": "pemesanan"},
     "metric_units": {"en": "units", "id": "unit"},

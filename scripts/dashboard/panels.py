@@ -42,30 +42,43 @@ def _series(relation: str, x: str, columns: tuple[str, ...], where: str = "") ->
 PANELS: tuple[PanelSpec, ...] = (
     # --- revenue and growth -------------------------------------------------------------------------
     PanelSpec(
-        "revenue_by_month", "revenue", "marts.kpi_sales_growth_monthly",
-        ("month_start", "revenue", "is_complete_month"), ("orders", "order_lines"),
+        "revenue_by_month",
+        "revenue",
+        "marts.kpi_sales_growth_monthly",
+        ("month_start", "revenue", "is_complete_month"),
+        ("orders", "order_lines"),
         _series("marts.kpi_sales_growth_monthly", "month_start", ("revenue",)),
         "bars",
     ),
     PanelSpec(
-        "growth", "revenue", "marts.kpi_sales_growth_monthly",
-        ("month_start", "mom_growth_rate", "yoy_growth_rate", "is_complete_month"), ("orders", "order_lines"),
+        "growth",
+        "revenue",
+        "marts.kpi_sales_growth_monthly",
+        ("month_start", "mom_growth_rate", "yoy_growth_rate", "is_complete_month"),
+        ("orders", "order_lines"),
         _series("marts.kpi_sales_growth_monthly", "month_start", ("mom_growth_rate", "yoy_growth_rate")),
-        "lines", unit="ratio",
+        "lines",
+        unit="ratio",
     ),
     PanelSpec(
-        "bookings_split", "revenue", "marts.kpi_bookings_monthly",
+        "bookings_split",
+        "revenue",
+        "marts.kpi_bookings_monthly",
         ("month_start", "new_business_bookings", "upsell_bookings", "renewal_bookings", "is_complete_month"),
         ("orders",),
         _series(
-            "marts.kpi_bookings_monthly", "month_start",
+            "marts.kpi_bookings_monthly",
+            "month_start",
             ("new_business_bookings", "upsell_bookings", "renewal_bookings"),
         ),
         "stacked",
     ),
     PanelSpec(
-        "top_products", "revenue", "marts.fct_revenue_events",
-        ("product_id", "revenue", "event_month"), ("order_lines", "products"),
+        "top_products",
+        "revenue",
+        "marts.fct_revenue_events",
+        ("product_id", "revenue", "event_month"),
+        ("order_lines", "products"),
         """
         select coalesce(p.product_name, e.product_id) as label, sum(e.revenue) as value
         from marts.fct_revenue_events as e
@@ -77,36 +90,55 @@ PANELS: tuple[PanelSpec, ...] = (
     ),
     # --- pipeline and deals ---------------------------------------------------------------------------
     PanelSpec(
-        "pipeline_by_stage", "pipeline", "marts.kpi_pipeline_by_stage",
-        ("snapshot_date", "stage", "stage_order", "pipeline_amount"), ("opportunities",),
+        "pipeline_by_stage",
+        "pipeline",
+        "marts.kpi_pipeline_by_stage",
+        ("snapshot_date", "stage", "stage_order", "pipeline_amount"),
+        ("opportunities",),
         "select snapshot_date as x, stage as series, stage_order as series_order, pipeline_amount as value "
         "from marts.kpi_pipeline_by_stage order by series_order",
-        "stacked", day=True,
+        "stacked",
+        day=True,
     ),
     PanelSpec(
-        "weighted_pipeline", "pipeline", "marts.kpi_pipeline_by_stage",
-        ("snapshot_date", "stage", "stage_order", "weighted_pipeline_amount"), ("opportunities",),
+        "weighted_pipeline",
+        "pipeline",
+        "marts.kpi_pipeline_by_stage",
+        ("snapshot_date", "stage", "stage_order", "weighted_pipeline_amount"),
+        ("opportunities",),
         "select snapshot_date as x, stage as series, stage_order as series_order, "
         "weighted_pipeline_amount as value from marts.kpi_pipeline_by_stage order by series_order",
-        "stacked", day=True,
+        "stacked",
+        day=True,
     ),
     PanelSpec(
-        "win_rate", "pipeline", "marts.kpi_win_rate_monthly",
-        ("month_start", "win_rate", "win_rate_by_amount", "is_complete_month"), ("opportunities",),
+        "win_rate",
+        "pipeline",
+        "marts.kpi_win_rate_monthly",
+        ("month_start", "win_rate", "win_rate_by_amount", "is_complete_month"),
+        ("opportunities",),
         _series("marts.kpi_win_rate_monthly", "month_start", ("win_rate", "win_rate_by_amount")),
-        "lines", unit="ratio",
+        "lines",
+        unit="ratio",
     ),
     PanelSpec(
-        "sales_cycle", "pipeline", "marts.kpi_sales_cycle_monthly",
-        ("month_start", "segment", "avg_cycle_days"), ("opportunities",),
+        "sales_cycle",
+        "pipeline",
+        "marts.kpi_sales_cycle_monthly",
+        ("month_start", "segment", "avg_cycle_days"),
+        ("opportunities",),
         "select month_start as x, segment as series, 0 as series_order, avg_cycle_days as value "
         "from marts.kpi_sales_cycle_monthly where avg_cycle_days is not null",
-        "lines", unit="days",
+        "lines",
+        unit="days",
     ),
     # --- leads ----------------------------------------------------------------------------------------
     PanelSpec(
-        "lead_funnel", "leads", "marts.kpi_lead_conversion_by_channel",
-        ("month_start", "channel", "leads", "leads_to_opportunity", "leads_to_customer"), ("leads",),
+        "lead_funnel",
+        "leads",
+        "marts.kpi_lead_conversion_by_channel",
+        ("month_start", "channel", "leads", "leads_to_opportunity", "leads_to_customer"),
+        ("leads",),
         """
         with cohorts as (
             select channel, sum(leads) as leads, sum(leads_to_opportunity) as leads_to_opportunity,
@@ -124,31 +156,50 @@ PANELS: tuple[PanelSpec, ...] = (
         select channel, 'leads_to_customer', 2, leads_to_customer, leads from cohorts
         order by sort_key desc, label, series_order
         """,
-        "grouped", unit="count",
+        "grouped",
+        unit="count",
     ),
     PanelSpec(
-        "response_time", "leads", "marts.kpi_lead_response_time",
+        "response_time",
+        "leads",
+        "marts.kpi_lead_response_time",
         ("month_start", "total_response_minutes", "leads_responded", "is_complete_month"),
         ("leads", "activities"),
         "select month_start as x, 'avg_response_minutes' as series, 0 as series_order, "
         "sum(total_response_minutes) / nullif(sum(leads_responded), 0) as value, "
         "bool_and(is_complete_month) as is_complete_month "
         "from marts.kpi_lead_response_time group by month_start having sum(leads_responded) > 0",
-        "bars", unit="minutes",
+        "bars",
+        unit="minutes",
     ),
     PanelSpec(
-        "sla_rate", "leads", "marts.kpi_lead_response_time",
-        ("month_start", "leads_responded_within_sla", "leads_assigned"), ("leads", "activities"),
+        "sla_rate",
+        "leads",
+        "marts.kpi_lead_response_time",
+        ("month_start", "leads_responded_within_sla", "leads_assigned"),
+        ("leads", "activities"),
         "select month_start as x, 'responded_within_sla_rate' as series, 0 as series_order, "
         "sum(leads_responded_within_sla) / nullif(sum(leads_assigned), 0) as value "
         "from marts.kpi_lead_response_time group by month_start having sum(leads_assigned) > 0",
-        "lines", unit="ratio",
+        "lines",
+        unit="ratio",
     ),
     # --- reps (leaderboard: the last complete month) -------------------------------------------------
     PanelSpec(
-        "leaderboard", "reps", "marts.kpi_sales_per_rep",
-        ("month_start", "rep_id", "team", "revenue", "deals_won", "revenue_rank", "rank_prev_month",
-         "rank_change", "is_employed_in_month"),
+        "leaderboard",
+        "reps",
+        "marts.kpi_sales_per_rep",
+        (
+            "month_start",
+            "rep_id",
+            "team",
+            "revenue",
+            "deals_won",
+            "revenue_rank",
+            "rank_prev_month",
+            "rank_change",
+            "is_employed_in_month",
+        ),
         ("orders", "sales_reps"),
         """
         select s.rep_id, coalesce(r.full_name, s.rep_id) as label, s.team, s.revenue as value, s.deals_won,
@@ -163,9 +214,24 @@ PANELS: tuple[PanelSpec, ...] = (
     ),
     # --- targets in progress (periods containing the as-of date) -------------------------------------
     PanelSpec(
-        "team_targets", "targets", "marts.kpi_sales_vs_target",
-        ("scope", "team", "metric", "period_grain", "period_start", "period_end", "target_value",
-         "actual_value", "attainment_rate", "elapsed_share", "pacing_rate", "on_track", "is_money_metric"),
+        "team_targets",
+        "targets",
+        "marts.kpi_sales_vs_target",
+        (
+            "scope",
+            "team",
+            "metric",
+            "period_grain",
+            "period_start",
+            "period_end",
+            "target_value",
+            "actual_value",
+            "attainment_rate",
+            "elapsed_share",
+            "pacing_rate",
+            "on_track",
+            "is_money_metric",
+        ),
         ("sales_targets",),
         """
         select team as label, metric, period_grain, period_start, period_end, target_value, actual_value,
@@ -176,9 +242,24 @@ PANELS: tuple[PanelSpec, ...] = (
         "progress",
     ),
     PanelSpec(
-        "rep_targets", "targets", "marts.kpi_sales_vs_target",
-        ("scope", "rep_id", "metric", "period_grain", "period_start", "period_end", "target_value",
-         "actual_value", "attainment_rate", "elapsed_share", "pacing_rate", "on_track", "is_money_metric"),
+        "rep_targets",
+        "targets",
+        "marts.kpi_sales_vs_target",
+        (
+            "scope",
+            "rep_id",
+            "metric",
+            "period_grain",
+            "period_start",
+            "period_end",
+            "target_value",
+            "actual_value",
+            "attainment_rate",
+            "elapsed_share",
+            "pacing_rate",
+            "on_track",
+            "is_money_metric",
+        ),
         ("sales_targets",),
         """
         select coalesce(r.full_name, t.rep_id) as label, t.metric, t.period_grain, t.period_start,
@@ -192,17 +273,23 @@ PANELS: tuple[PanelSpec, ...] = (
     ),
     # --- customers ------------------------------------------------------------------------------------
     PanelSpec(
-        "retention", "customers", "marts.kpi_customer_retention_monthly",
+        "retention",
+        "customers",
+        "marts.kpi_customer_retention_monthly",
         ("month_start", "retention_rate", "churn_rate", "net_revenue_retention", "is_complete_month"),
         ("orders",),
         _series(
-            "marts.kpi_customer_retention_monthly", "month_start",
+            "marts.kpi_customer_retention_monthly",
+            "month_start",
             ("retention_rate", "churn_rate", "net_revenue_retention"),
         ),
-        "lines", unit="ratio",
+        "lines",
+        unit="ratio",
     ),
     PanelSpec(
-        "cac_clv", "customers", "marts.kpi_customer_acquisition_cost",
+        "cac_clv",
+        "customers",
+        "marts.kpi_customer_acquisition_cost",
         ("month_start", "channel", "acquisition_cost", "new_customers", "predicted_clv"),
         ("marketing_spend", "sales_expenses"),
         # CAC re-aggregated over the window as sum(cost) / sum(new customers); CLV weighted by the new
@@ -227,7 +314,9 @@ PANELS: tuple[PanelSpec, ...] = (
         "grouped",
     ),
     PanelSpec(
-        "ltv_cac", "customers", "marts.kpi_customer_acquisition_cost",
+        "ltv_cac",
+        "customers",
+        "marts.kpi_customer_acquisition_cost",
         ("month_start", "channel", "acquisition_cost", "new_customers", "predicted_clv"),
         ("marketing_spend", "sales_expenses"),
         """
@@ -240,11 +329,16 @@ PANELS: tuple[PanelSpec, ...] = (
         having sum(acquisition_cost) > 0
         order by value desc
         """,
-        "ranked", unit="count", rule=3.0,
+        "ranked",
+        unit="count",
+        rule=3.0,
     ),
     PanelSpec(
-        "top_customers", "customers", "marts.fct_revenue_events",
-        ("account_id", "revenue", "event_month"), ("orders", "order_lines", "accounts"),
+        "top_customers",
+        "customers",
+        "marts.fct_revenue_events",
+        ("account_id", "revenue", "event_month"),
+        ("orders", "order_lines", "accounts"),
         """
         select coalesce(a.account_name, e.account_id) as label, sum(e.revenue) as value
         from marts.fct_revenue_events as e
@@ -256,13 +350,17 @@ PANELS: tuple[PanelSpec, ...] = (
     ),
     # --- data health -----------------------------------------------------------------------------------
     PanelSpec(
-        "quarantine", "health", "intermediate.int_raw_rows_accounted",
-        ("table_name", "quarantined_rows"), (),
+        "quarantine",
+        "health",
+        "intermediate.int_raw_rows_accounted",
+        ("table_name", "quarantined_rows"),
+        (),
         # rejected_rows (records the loader could not read) is shown when the serving file has it
         "select table_name as label, 'quarantined' as series, 0 as series_order, quarantined_rows as value, "
         "quarantined_rows as sort_key from intermediate.int_raw_rows_accounted where quarantined_rows > 0"
         "{rejected} order by sort_key desc, label, series_order",
-        "grouped", unit="count",
+        "grouped",
+        unit="count",
     ),
 )
 
@@ -273,14 +371,37 @@ REJECTED_SQL = (
 
 SCORECARD_RELATION = "marts.kpi_scorecard"
 SCORECARD_COLUMNS = (
-    "month_start", "kpi_name", "value_unit", "is_higher_better", "status", "value", "previous_value",
-    "change_rate", "target_value", "target_value_to_date", "attainment_rate", "pacing_rate",
+    "month_start",
+    "kpi_name",
+    "value_unit",
+    "is_higher_better",
+    "status",
+    "value",
+    "previous_value",
+    "change_rate",
+    "target_value",
+    "target_value_to_date",
+    "attainment_rate",
+    "pacing_rate",
 )
 # the order tiles appear in (names not listed follow, alphabetically)
 SCORECARD_ORDER = (
-    "revenue", "bookings", "gross_margin_rate", "weighted_pipeline", "win_rate", "new_customers",
-    "customer_churn_rate", "cac", "revenue_mom_growth", "avg_sales_cycle_days", "lead_conversion_rate",
-    "avg_response_minutes", "email_open_rate", "avg_purchase_value", "net_revenue_retention", "deals_won",
+    "revenue",
+    "bookings",
+    "gross_margin_rate",
+    "weighted_pipeline",
+    "win_rate",
+    "new_customers",
+    "customer_churn_rate",
+    "cac",
+    "revenue_mom_growth",
+    "avg_sales_cycle_days",
+    "lead_conversion_rate",
+    "avg_response_minutes",
+    "email_open_rate",
+    "avg_purchase_value",
+    "net_revenue_retention",
+    "deals_won",
 )
 # the raw tables behind each scorecard KPI, for the note of a KPI without data
 SCORECARD_INPUTS = {

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import pandas as pd
+from altair.utils.schemapi import debug_mode
 
 from scripts.dashboard import charts
 from scripts.dashboard.data import Inputs, ServingData
@@ -103,6 +104,11 @@ class BuildResult:
         return f"{', '.join(htmls)} and {len(pngs)} PNG in {self.out_dir} ({self.seconds:.1f} s){notes}"
 
 
+def _num(value: Any) -> float | None:
+    """A float, or None for NULL / NaN."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def _add_months(month: dt.date, months: int) -> dt.date:
     index = month.year * 12 + month.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
@@ -121,7 +127,9 @@ def _as_date(value: Any) -> dt.date | None:
 # ---- data ------------------------------------------------------------------------------------------------
 
 
-def _context(data: ServingData, zone: dt.tzinfo, freshness: list[dict[str, Any]] | None, currency: str | None) -> Context:
+def _context(
+    data: ServingData, zone: dt.tzinfo, freshness: list[dict[str, Any]] | None, currency: str | None
+) -> Context:
     as_of, as_of_month = data.months()
     version = data.version()
     if as_of is None and version.get("as_of_date"):
@@ -132,7 +140,11 @@ def _context(data: ServingData, zone: dt.tzinfo, freshness: list[dict[str, Any]]
         currency = row["c"].iloc[0] if len(row) and row["c"].iloc[0] else None
     unmapped = None
     if not data.missing("intermediate.int_unmapped_labels", ("row_count",)):
-        unmapped = int(data.frame("select coalesce(sum(row_count), 0) as n from intermediate.int_unmapped_labels")["n"].iloc[0])
+        unmapped = int(
+            data.frame("select coalesce(sum(row_count), 0) as n from intermediate.int_unmapped_labels")[
+                "n"
+            ].iloc[0]
+        )
     return Context(
         as_of=_as_date(as_of),
         as_of_month=_as_date(as_of_month),
@@ -147,7 +159,9 @@ def _context(data: ServingData, zone: dt.tzinfo, freshness: list[dict[str, Any]]
     )
 
 
-def _missing_note(spec_relation: str, inputs_needed: tuple[str, ...], ctx: Context) -> tuple[str, dict[str, str]]:
+def _missing_note(
+    spec_relation: str, inputs_needed: tuple[str, ...], ctx: Context
+) -> tuple[str, dict[str, str]]:
     absent = ctx.inputs.absent(inputs_needed) if ctx.inputs.present else []
     empty = ctx.inputs.empty(inputs_needed) if ctx.inputs.present else []
     if absent:
@@ -188,7 +202,9 @@ def _shape(panel: Panel, fmt: Formatter) -> pd.DataFrame:
     spec = panel.spec
     if "series" in frame:
         frame["series_text"] = [
-            label(SERIES_LABELS.get(s, s), fmt.lang) if spec.key not in ("pipeline_by_stage", "weighted_pipeline", "sales_cycle") else s
+            label(SERIES_LABELS.get(s, s), fmt.lang)
+            if spec.key not in ("pipeline_by_stage", "weighted_pipeline", "sales_cycle")
+            else s
             for s in frame["series"]
         ]
     unit = spec.unit
@@ -218,7 +234,11 @@ def _progress_frame(panel: Panel, fmt: Formatter) -> tuple[pd.DataFrame, str]:
     for r in frame.sort_values(["metric", "label"]).itertuples():
         unit = "currency" if r.is_money_metric else "count"
         status = "no_target" if pd.isna(r.pacing_rate) else ("on_track" if r.on_track else "off_track")
-        name = r.label if panel.spec.key == "rep_targets" else f"{r.label} · {label('metric_' + r.metric, fmt.lang)}"
+        name = (
+            r.label
+            if panel.spec.key == "rep_targets"
+            else f"{r.label} · {label('metric_' + r.metric, fmt.lang)}"
+        )
         rows.append(
             {
                 "label": name,
@@ -226,9 +246,9 @@ def _progress_frame(panel: Panel, fmt: Formatter) -> tuple[pd.DataFrame, str]:
                 "attainment_shown": 0.0 if pd.isna(r.attainment_rate) else float(r.attainment_rate),
                 "elapsed_share": float(r.elapsed_share or 0),
                 "status": status,
-                "text": f"{fmt.value(float(r.actual_value or 0), unit)} / {fmt.value(float(r.target_value or 0), unit)}"
-                f" ({fmt.percent(None if pd.isna(r.attainment_rate) else float(r.attainment_rate))})",
-                "pace_text": f"{label('pace', fmt.lang)}: {fmt.percent(None if pd.isna(r.pacing_rate) else float(r.pacing_rate))}",
+                "text": f"{fmt.value(_num(r.actual_value) or 0.0, unit)} / "
+                f"{fmt.value(_num(r.target_value) or 0.0, unit)} ({fmt.percent(_num(r.attainment_rate))})",
+                "pace_text": f"{label('pace', fmt.lang)}: {fmt.percent(_num(r.pacing_rate))}",
             }
         )
     return pd.DataFrame(rows), metric
@@ -263,7 +283,10 @@ def _title(panel: Panel, fmt: Formatter, ctx: Context) -> str:
 def _scorecard_tiles(scorecard: pd.DataFrame | None, fmt: Formatter, ctx: Context) -> list[dict[str, Any]]:
     if scorecard is None or scorecard.empty:
         return []
-    names = sorted(set(scorecard["kpi_name"]), key=lambda n: (SCORECARD_ORDER.index(n) if n in SCORECARD_ORDER else 99, n))
+    names = sorted(
+        set(scorecard["kpi_name"]),
+        key=lambda n: (SCORECARD_ORDER.index(n) if n in SCORECARD_ORDER else 99, n),
+    )
     tiles = []
     for name in names:
         rows = scorecard[scorecard["kpi_name"] == name].sort_values("month_start")
@@ -303,8 +326,12 @@ def _scorecard_tiles(scorecard: pd.DataFrame | None, fmt: Formatter, ctx: Contex
                 "name": label(f"kpi_{name}", fmt.lang),
                 "value_text": fmt.value(value, unit),
                 "target_text": fmt.value(target, unit) if target is not None else None,
-                "attainment_text": fmt.percent(None if pd.isna(last["attainment_rate"]) else float(last["attainment_rate"])),
-                "pace_text": fmt.percent(None if pd.isna(last["pacing_rate"]) else float(last["pacing_rate"])),
+                "attainment_text": fmt.percent(
+                    None if pd.isna(last["attainment_rate"]) else float(last["attainment_rate"])
+                ),
+                "pace_text": fmt.percent(
+                    None if pd.isna(last["pacing_rate"]) else float(last["pacing_rate"])
+                ),
                 "status": status,
                 "status_text": label(f"status_{status}", fmt.lang),
                 "change_text": change_text,
@@ -334,7 +361,9 @@ def _leaderboard_rows(panel: Panel, fmt: Formatter) -> list[dict[str, str]]:
             {
                 "rank": "–" if pd.isna(r.revenue_rank) else str(int(r.revenue_rank)),
                 "name": str(r.label),
-                "team": "" if r.team is None or (isinstance(r.team, float) and pd.isna(r.team)) else str(r.team),
+                "team": ""
+                if r.team is None or (isinstance(r.team, float) and pd.isna(r.team))
+                else str(r.team),
                 "revenue": fmt.money(float(r.value), compact=False),
                 "deals_won": fmt.number(r.deals_won),
                 "change": change,
@@ -370,6 +399,16 @@ def page(
 ) -> tuple[str, dict[str, dict[str, Any]]]:
     """The HTML of one language, and the chart specs it holds (rendered to PNG by the caller)."""
     fmt = Formatter(lang, ctx.currency, ctx.zone)
+    # Altair validates every object against the Vega-Lite schema as it is built (about a second per
+    # page); the charts are fixed code, checked by the tests, so building skips it
+    with debug_mode(False):
+        return _page(panels, scorecard, ctx, fmt, bundle)
+
+
+def _page(
+    panels: list[Panel], scorecard: pd.DataFrame | None, ctx: Context, fmt: Formatter, bundle: str
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    lang = fmt.lang
     tiles = _scorecard_tiles(scorecard, fmt, ctx)
     specs: dict[str, dict[str, Any]] = {}
     for tile in tiles:
@@ -378,9 +417,17 @@ def page(
     sections: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS}
     for panel in panels:
         title = _title(panel, fmt, ctx)
-        item: dict[str, Any] = {"key": panel.spec.key, "title": title, "note": None, "rows": [], "caption": None}
+        item: dict[str, Any] = {
+            "key": panel.spec.key,
+            "title": title,
+            "note": None,
+            "rows": [],
+            "caption": None,
+        }
         if panel.frame is None:
-            item["note"] = f"{label('no_data', lang)}: {label(panel.note or 'missing_rows', lang, **panel.note_args)}"
+            item["note"] = (
+                f"{label('no_data', lang)}: {label(panel.note or 'missing_rows', lang, **panel.note_args)}"
+            )
         else:
             specs[panel.spec.key] = _chart(panel, fmt, title)
         if panel.spec.key == "leaderboard":
@@ -392,7 +439,9 @@ def page(
     if scorecard is None or scorecard.empty:
         key, args = _missing_note(SCORECARD_RELATION, ("orders",), ctx)
         scorecard_note = f"{label('no_data', lang)}: " + (
-            label("missing_view", lang, what=SCORECARD_RELATION) if scorecard is None else label(key, lang, **args)
+            label("missing_view", lang, what=SCORECARD_RELATION)
+            if scorecard is None
+            else label(key, lang, **args)
         )
     else:
         specs["scorecard"] = charts.scorecard_grid(tiles, fmt, label("section_scorecard", lang))
@@ -401,7 +450,7 @@ def page(
     )
     html = env.get_template("dashboard.html.j2").render(
         lang=lang,
-        other_lang=[other for other in LANGUAGES if other != lang][0],
+        other_lang=next(other for other in LANGUAGES if other != lang),
         html_name=HTML_NAME,
         t=lambda key, **kw: label(key, lang, **kw),
         sections=SECTIONS,
