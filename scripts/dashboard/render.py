@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import functools
 import importlib.metadata
 import json
 import logging
@@ -480,20 +481,26 @@ def _script_json(value: Any) -> str:
 
 def vega_bundle(cache_dir: Path | None) -> str:
     """vl-convert's bundle of Vega, Vega-Lite and vega-embed (about 0.9 MB; building it takes seconds,
-    so it is cached per vl-convert version)."""
-    import vl_convert
-
+    so it is cached per vl-convert version, in `cache_dir` and in the process)."""
     version = importlib.metadata.version("vl-convert-python")
     cached = cache_dir / f"vega-bundle-{version}.js" if cache_dir else None
     if cached and cached.exists():
         return cached.read_text(encoding="utf-8")
-    bundle = vl_convert.javascript_bundle()
+    bundle = _bundle(version)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{secrets.token_hex(4)}.tmp")
         tmp.write_text(bundle, encoding="utf-8")
         tmp.replace(cached)
     return bundle
+
+
+@functools.cache
+def _bundle(version: str) -> str:
+    """The bundle of the installed vl-convert (`version` is the cache key)."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle()
 
 
 def render_png(spec: dict[str, Any]) -> bytes:
