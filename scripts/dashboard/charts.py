@@ -16,7 +16,7 @@ import pandas as pd
 
 from scripts.dashboard.i18n import Formatter
 
-WIDTH, HEIGHT = 520, 240
+WIDTH, HEIGHT = 470, 230
 STATUS_COLORS = {"on_track": "#2e7d32", "at_risk": "#f9a825", "off_track": "#c62828", "no_target": "#90a4ae"}
 
 

@@ -278,7 +278,7 @@ class Formatter:
         return self.number(value)
 
     def date(self, value: dt.date | None) -> str:
-        return "–" if value is None else dates.format_date(value, "medium", locale=self.locale)
+        return "–" if value is None else dates.format_date(value, "d MMM yyyy", locale=self.locale)
 
     def month(self, value: dt.date | None) -> str:
         return "–" if value is None else dates.format_date(value, "MMM yyyy", locale=self.locale)

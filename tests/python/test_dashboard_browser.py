@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -204,7 +205,9 @@ def test_every_section_has_a_rendered_chart_or_a_no_data_note(visits: dict[str, 
 def test_labels_and_numbers_follow_the_language(visits: dict[str, Visit]) -> None:
     en, id_ = visits["en"].text, visits["id"].text
     assert "Revenue and growth" in en and "Pendapatan dan pertumbuhan" in id_
-    assert "Data as of Nov 15, 2026" in en and "Data per 15 Nov 2026" in id_
+    assert "Data as of 15 Nov 2026" in en and "Data per 15 Nov 2026" in id_
+    # money: compact with the language's separators and units (Rp 1.2B / Rp 1,2 M)
+    assert re.search(r"Rp\s\d+(\.\d)?[MB]\b", en) and re.search(r"Rp\s\d+(,\d)?\s(jt|M)\b", id_)
     # stale sources from the run record
     assert "leads" in en.split("Source freshness")[1]
 

@@ -65,6 +65,7 @@ BATCHES: dict[str, list[str]] = {
     "month_rep": [MONTH, "rep"],
     "month_acquisition_channel": [MONTH, "account__acquisition_channel"],
     "month_region": [MONTH, "account__region"],
+    "month_category": [MONTH, "revenue_event__category"],
 }
 
 
@@ -96,6 +97,17 @@ CHECKS = [
     ),
     Check("costed_revenue", "month", _monthly("kpi_profit_margin_monthly", "revenue")),
     Check("gross_profit", "month", _monthly("kpi_profit_margin_monthly", "gross_profit")),
+    Check(
+        "gross_profit",
+        "month_category",
+        "select month_start, product_category, gross_profit from marts.kpi_profit_margin_by_category",
+    ),
+    Check(
+        "gross_margin_rate",
+        "month_category",
+        "select month_start, product_category, gross_margin_rate from marts.kpi_profit_margin_by_category",
+        **RATE,
+    ),
     # bookings
     Check("booked_orders", "month", _monthly("kpi_bookings_monthly", "booked_orders")),
     Check("new_business_bookings", "month", _monthly("kpi_bookings_monthly", "new_business_bookings")),
@@ -224,6 +236,13 @@ CHECKS = [
         "month_rep",
         "select month_start, rep_id, responded_within_sla_rate from marts.kpi_lead_response_time",
         **RATE,
+    ),
+    Check(
+        "median_response_minutes",
+        "month_rep",
+        "select month_start, rep_id, median_response_minutes from marts.kpi_lead_response_time",
+        additive=False,
+        tolerance=0.005,
     ),
     Check(
         "email_click_rate",
