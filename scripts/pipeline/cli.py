@@ -42,7 +42,8 @@ commands:
 
 paths (environment): SALES_KPIS_DUCKDB_PATH (build database, default warehouse/build.duckdb),
 SALES_KPIS_SERVING_PATH (default warehouse/serving/sales_kpis.duckdb), SALES_KPIS_STATE_DIR (run
-history, logs, lock; default warehouse/state), SALES_KPIS_KEEP_VERSIONS (default 5), DBT_TARGET_PATH.
+history, logs, lock; default warehouse/state), SALES_KPIS_KEEP_VERSIONS (default 5), DBT_TARGET_PATH,
+SALES_KPIS_DASHBOARD (all: HTML and PNG after each publish, the default; html; off).
 """
 
 T = TypeVar("T")
