@@ -27,6 +27,7 @@ class PanelSpec:
     unit: str = "currency"  # currency, ratio, count, days, minutes
     day: bool = False  # x is a snapshot date rather than a month
     rule: float | None = None  # a reference line (LTV:CAC 3)
+    series_are_data: bool = False  # series are data values (stages, segments), not label keys
 
 
 def _series(relation: str, x: str, columns: tuple[str, ...], where: str = "") -> str:
@@ -99,6 +100,7 @@ PANELS: tuple[PanelSpec, ...] = (
         "from marts.kpi_pipeline_by_stage order by series_order",
         "stacked",
         day=True,
+        series_are_data=True,
     ),
     PanelSpec(
         "weighted_pipeline",
@@ -110,6 +112,7 @@ PANELS: tuple[PanelSpec, ...] = (
         "weighted_pipeline_amount as value from marts.kpi_pipeline_by_stage order by series_order",
         "stacked",
         day=True,
+        series_are_data=True,
     ),
     PanelSpec(
         "win_rate",
@@ -131,6 +134,7 @@ PANELS: tuple[PanelSpec, ...] = (
         "from marts.kpi_sales_cycle_monthly where avg_cycle_days is not null",
         "lines",
         unit="days",
+        series_are_data=True,
     ),
     # --- leads ----------------------------------------------------------------------------------------
     PanelSpec(

@@ -8,13 +8,11 @@ at any point leaves the last good dashboard in place.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import functools
 import importlib.metadata
 import json
 import logging
-import os
 import re
 import secrets
 import shutil
@@ -31,6 +29,7 @@ from altair.utils.schemapi import debug_mode
 from scripts.dashboard import charts
 from scripts.dashboard.data import Inputs, ServingData
 from scripts.dashboard.i18n import LANGUAGES, Formatter, label
+from scripts.dashboard.install import clean_temp_dirs, install
 from scripts.dashboard.panels import (
     PANELS,
     REJECTED_SQL,
@@ -203,14 +202,10 @@ def _shape(panel: Panel, fmt: Formatter) -> pd.DataFrame:
     spec = panel.spec
     if "series" in frame:
         frame["series_text"] = [
-            label(SERIES_LABELS.get(s, s), fmt.lang)
-            if spec.key not in ("pipeline_by_stage", "weighted_pipeline", "sales_cycle")
-            else s
+            str(s) if spec.series_are_data else label(SERIES_LABELS.get(s, s), fmt.lang)
             for s in frame["series"]
         ]
     unit = spec.unit
-    if spec.key in ("cac_clv",):
-        unit = "currency"
     frame["text"] = [fmt.value(None if pd.isna(v) else float(v), unit) for v in frame["value"]]
     if "x" in frame:
         months = [_as_date(x) for x in frame["x"]]
@@ -268,7 +263,7 @@ def _chart(panel: Panel, fmt: Formatter, title: str) -> dict[str, Any]:
     if spec.chart == "stacked":
         return charts.stacked_by_month(frame, fmt, spec.unit, title, day=spec.day)
     if spec.chart == "grouped":
-        return charts.grouped_bars(frame, fmt, "currency" if spec.key == "cac_clv" else spec.unit, title)
+        return charts.grouped_bars(frame, fmt, spec.unit, title)
     return charts.ranked_bars(frame, fmt, spec.unit, title, rule=spec.rule)
 
 
@@ -507,38 +502,6 @@ def render_png(spec: dict[str, Any]) -> bytes:
     import vl_convert
 
     return vl_convert.vegalite_to_png(spec, scale=1)
-
-
-_RENAME_EXCHANGE = 2
-
-
-def install(new_dir: Path, out_dir: Path) -> None:
-    """Make `new_dir` the dashboard folder `out_dir` atomically: on Linux renameat2(RENAME_EXCHANGE)
-    swaps the two folders in one step (a reader sees the old or the new dashboard, never a mix), then the
-    old one is removed. Elsewhere: rename the old folder away, rename the new one in, remove the old."""
-    if not out_dir.exists():
-        new_dir.rename(out_dir)
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is not None:
-        at_fdcwd = -100
-        if renameat2(at_fdcwd, os.fsencode(new_dir), at_fdcwd, os.fsencode(out_dir), _RENAME_EXCHANGE) == 0:
-            shutil.rmtree(new_dir)
-            return
-        log.debug("renameat2 failed (errno %d); replacing in two renames", ctypes.get_errno())
-    old = out_dir.with_name(f".{out_dir.name}.{secrets.token_hex(4)}.old")
-    out_dir.rename(old)
-    new_dir.rename(out_dir)
-    shutil.rmtree(old)
-
-
-def clean_temp_dirs(out_dir: Path) -> None:
-    """Remove temp folders left by a dashboard build that died."""
-    for path in out_dir.parent.glob(f".{out_dir.name}.*.tmp"):
-        shutil.rmtree(path, ignore_errors=True)
-    for path in out_dir.parent.glob(f".{out_dir.name}.*.old"):
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def build_dashboard(

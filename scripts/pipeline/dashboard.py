@@ -18,7 +18,8 @@ from typing import Any
 
 from scripts.dashboard.data import ServingData, read_freshness
 from scripts.dashboard.i18n import LANGUAGES
-from scripts.dashboard.render import BuildResult, build_dashboard, clean_temp_dirs, install
+from scripts.dashboard.install import clean_temp_dirs, install
+from scripts.dashboard.render import BuildResult, build_dashboard
 from scripts.pipeline import publish
 from scripts.pipeline.config import ConfigError, Paths, reporting_zone
 
