@@ -21,7 +21,7 @@ TEST_DB := $(CURDIR)/warehouse/test.duckdb
 # test files run in parallel, each in one worker (module fixtures build their data sets once)
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs clean
+.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs dashboard semantic clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,8 +33,15 @@ $(BIN)/.installed: requirements.txt
 
 venv: $(BIN)/.installed ## create .venv from the pinned requirements (once)
 
-run: venv ## load RAW_DIR (default: the sample), build and test the warehouse, print a summary
+run: venv ## load RAW_DIR (default: the sample), build, test, publish; print a summary and the dashboard's path
 	$(BIN)/python -m scripts.pipeline run --raw-dir $(RAW_DIR) $(if $(AS_OF),--as-of $(AS_OF))
+
+dashboard: venv ## rebuild the dashboard of the served data (warehouse/serving/dashboard/)
+	$(BIN)/python -m scripts.pipeline dashboard
+
+semantic: venv ## check the MetricFlow semantic layer against the served file, read-only (mf validate-configs)
+	$(BIN)/dbt parse --target serving --quiet
+	SALES_KPIS_TARGET=serving $(BIN)/mf validate-configs
 
 test: venv ruff dbt-test sqlfluff pytest ## the full suite (what CI runs)
 
@@ -51,8 +58,9 @@ sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against the 
 pytest: venv ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-docs: venv ## generate dbt docs into target/
-	$(BIN)/dbt docs generate
+docs: venv ## the dbt docs site, one file that opens offline: target/static_index.html (lineage to exposures)
+	$(BIN)/dbt docs generate --static
+	@echo "docs site: $(CURDIR)/target/static_index.html (or: $(BIN)/dbt docs serve)"
 
 clean: ## remove build artefacts and local warehouses (keeps .venv)
 	rm -rf target logs warehouse

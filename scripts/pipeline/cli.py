@@ -41,10 +41,12 @@ commands:
   publish    validate the last complete build and publish it
   status     what is served and its age, a run in progress, the last runs
   rollback   serve the previous published version again (or --to RUN_ID)
+  dashboard  rebuild the dashboard of the served version (or of a kept one, --run-id RUN_ID)
 
 paths (environment): SALES_KPIS_DUCKDB_PATH (build database, default warehouse/build.duckdb),
 SALES_KPIS_SERVING_PATH (default warehouse/serving/sales_kpis.duckdb), SALES_KPIS_STATE_DIR (run
-history, logs, lock; default warehouse/state), SALES_KPIS_KEEP_VERSIONS (default 5), DBT_TARGET_PATH.
+history, logs, lock; default warehouse/state), SALES_KPIS_KEEP_VERSIONS (default 5), DBT_TARGET_PATH,
+SALES_KPIS_DASHBOARD (all: HTML and PNG after each publish, the default; html; off).
 """
 
 T = TypeVar("T")
@@ -226,6 +228,20 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     rollback.add_argument("--to", type=_arg(check_run_id), help="run id of the archived version to serve")
+    dashboard = sub.add_parser(
+        "dashboard",
+        parents=[common],
+        help="rebuild the dashboard of the served (or a kept) version",
+        description="Rebuild the dashboard (HTML per language, PNG per chart) from the serving file; with "
+        "--run-id, of a kept version into versions/<run_id>.dashboard/. See docs/dashboard.md.",
+        epilog=EXIT_CODE_HELP,
+        formatter_class=formatter,
+    )
+    dashboard.add_argument(
+        "--run-id", type=_arg(check_run_id), help="a kept version (default: the served one)"
+    )
+    dashboard.add_argument("--lang", choices=["en", "id"], action="append", help="a language (default both)")
+    dashboard.add_argument("--no-png", action="store_true", help="HTML only")
     return parser
 
 
@@ -288,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         max_rejected_share=getattr(args, "max_rejected_share", None),
         allow_outside_links=getattr(args, "allow_outside_links", False),
         extra_checks=getattr(args, "extra_checks", None),
-        rollback_to=getattr(args, "to", None),
+        rollback_to=getattr(args, "to", None) or getattr(args, "run_id", None),
+        languages=getattr(args, "lang", None),
+        png=False if getattr(args, "no_png", False) else None,
     )
     log.info(
         "%s %s (log %s, build %s, serving %s)",

@@ -74,7 +74,9 @@ class RunOptions:
     max_rejected_share: float | None = None
     allow_outside_links: bool = False
     extra_checks: Path | None = None
-    rollback_to: str | None = None
+    rollback_to: str | None = None  # rollback --to; dashboard --run-id
+    languages: list[str] | None = None  # dashboard --lang
+    png: bool | None = None  # dashboard --no-png
 
 
 class StepFailedError(Exception):
@@ -220,6 +222,7 @@ class Pipeline:
         self._validate(manifest)
         self._publish(manifest, as_of)
         self._log_summary()
+        self._dashboard()
         return ExitCode.OK
 
     def _log_summary(self) -> None:
@@ -245,6 +248,7 @@ class Pipeline:
         manifest = self._build_manifest()
         self._validate(manifest)
         self._publish(manifest, as_of)
+        self._dashboard()
         return ExitCode.OK
 
     def _cmd_rollback(self) -> ExitCode:
@@ -255,7 +259,44 @@ class Pipeline:
                 raise StepFailedError(ExitCode.PUBLISH_FAILED, str(exc)) from exc
             step.detail = f"serving {after} (was {before})"
             self.record.published_version = after
+        self._dashboard()
         return ExitCode.OK
+
+    def _cmd_dashboard(self) -> ExitCode:
+        from scripts.pipeline import dashboard
+
+        with self.step("dashboard") as step:
+            languages = tuple(self.options.languages) if self.options.languages else dashboard.LANGUAGES
+            result = dashboard.build_for(
+                self.paths, self.options.rollback_to, languages, png=self.options.png
+            )
+            step.detail = result.summary()
+        for html in (f for f in result.files if f.suffix == ".html"):
+            log.info("dashboard: %s", html)
+        return ExitCode.OK
+
+    def _dashboard(self) -> None:
+        """The last step: the dashboard of what is now served (docs/dashboard.md). If it fails, the last
+        good dashboard stays, a warning is logged and recorded, and the exit code stays 0: the data is
+        published (decision D71). `python -m scripts.pipeline dashboard` retries it alone."""
+        from scripts.pipeline import dashboard
+
+        if dashboard.mode() == "off":
+            return
+        try:
+            with self.step("dashboard") as step:
+                result = dashboard.build_for(self.paths, freshness=self.record.freshness or None, reuse=True)
+                step.detail = result.summary()
+        except Exception as exc:
+            log.warning(
+                "dashboard not updated, the previous one stays (the data IS published; retry with "
+                "`python -m scripts.pipeline dashboard`): %s: %s",
+                type(exc).__name__,
+                exc,
+            )
+            return
+        for html in (f for f in result.files if f.suffix == ".html"):
+            log.info("dashboard: %s", html)
 
     # ---- steps -------------------------------------------------------------------------------------------
 

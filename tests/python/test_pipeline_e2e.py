@@ -94,6 +94,9 @@ class Warehouse:
             "DBT_TARGET_PATH": str(self.root / "target"),
             "DBT_LOG_PATH": str(self.root / "dbt_logs"),
             "GX_ANALYTICS_ENABLED": "false",
+            # the dashboard step runs after every publish here too, HTML only: its PNGs cost about 7 s of
+            # CPU per run and are tested in test_dashboard_browser.py
+            "SALES_KPIS_DASHBOARD": "html",
             **extra,
         }
 
@@ -283,7 +286,15 @@ def test_baseline_run_publishes_and_records_everything(baseline: Warehouse) -> N
     run_id = baseline.served()
     record = baseline.record(run_id)
     assert record["status"] == "published" and record["exit_code"] == 0
-    assert [s["name"] for s in record["steps"]] == ["load", "freshness", "build", "validate", "publish"]
+    assert [s["name"] for s in record["steps"]] == [
+        "load",
+        "freshness",
+        "build",
+        "validate",
+        "publish",
+        "dashboard",  # the last step: the dashboard of what is now served (docs/dashboard.md)
+    ]
+    assert (baseline.serving.parent / "dashboard" / "dashboard_en.html").exists()
     assert record["as_of_date"] == "2026-11-15"  # from the raw dir's manifest.json
     assert record["dbt_counts"]["model"]["success"] > 10
     assert record["expectations"]["evaluated"] > 0 and record["expectations"]["failed"] == 0
