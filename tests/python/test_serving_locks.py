@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 from serving_fixtures import (
     RUNS,
@@ -175,3 +176,29 @@ def test_publish_under_a_read_only_reader_works_and_the_reader_keeps_its_version
     assert reader.release() == B  # the open connection keeps the file it opened
     root = serving_parquet.parquet_root(installed.serving_db)
     assert serving_parquet.current_version(root) == new
+
+
+def test_a_process_keeps_its_version_until_all_its_connections_close_while_parquet_views_follow(
+    tmp_path: Path,
+) -> None:
+    """What docs/operations.md tells BI users: a new connection opened while another one to the same file
+    is still open in the process gets the same (old) database; views over `current/` Parquet in an
+    in-memory DuckDB see each new version on the same connection."""
+    paths = install(tmp_path / "wh")
+    current = serving_parquet.parquet_root(paths.serving_db) / "current" / "marts" / "fct_sales.parquet"
+    views = duckdb.connect(":memory:")
+    views.execute(f"create view fct_sales as select * from read_parquet('{current}')")
+    first = duckdb.connect(str(paths.serving_db), read_only=True)
+    total = "select sum(revenue)::varchar from marts.fct_sales"
+    assert first.execute(total).fetchone()[0] == "6.00"  # B
+    assert views.execute("select sum(revenue)::varchar from fct_sales").fetchone()[0] == "6.00"
+    result = cli(paths, "rollback", "--to", A)
+    assert result.returncode == 0, result.stderr
+    second = duckdb.connect(str(paths.serving_db), read_only=True)  # `first` is still open
+    assert second.execute(total).fetchone()[0] == "6.00"  # still B
+    assert views.execute("select sum(revenue)::varchar from fct_sales").fetchone()[0] == "600.75"  # A
+    first.close()
+    second.close()
+    with duckdb.connect(str(paths.serving_db), read_only=True) as third:
+        assert third.execute(total).fetchone()[0] == "600.75"  # every connection closed: A
+    views.close()

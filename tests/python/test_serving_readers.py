@@ -331,3 +331,32 @@ def test_a_reader_of_current_sees_one_complete_version_while_rollbacks_switch_it
     assert all(r["run_ids"] == [r["folder"]] and r["rows_ok"] and r["files_match"] for r in reads)
     assert {r["folder"] for r in reads} == {RUN_A, RUN_B}
     assert (root / serving_parquet.CURRENT_FILE).read_text().strip() == RUN_B
+
+
+def test_an_open_duckdb_cli_session_sees_a_new_version_after_open_again(served: dict[str, Any]) -> None:
+    """docs/operations.md: an interactive CLI keeps its version until `.open --readonly <file>`."""
+    cli = reader_folder(CLI_READER) / "duckdb_cli" / "duckdb"
+    paths: Paths = served["paths"]
+    session = subprocess.Popen(
+        [str(cli), "-readonly", "-csv", "-noheader", str(paths.serving_db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def ask(line: str) -> str:
+        session.stdin.write(line + "\n")
+        session.stdin.flush()
+        return session.stdout.readline().strip()
+
+    try:
+        assert ask("select run_id from pipeline.version;") == RUN_B
+        publish.rollback(paths, RUN_A)
+        assert ask("select run_id from pipeline.version;") == RUN_B  # the session keeps its file
+        session.stdin.write(f".open --readonly {paths.serving_db}\n")
+        assert ask("select run_id from pipeline.version;") == RUN_A
+    finally:
+        session.stdin.close()
+        session.wait(timeout=60)
+        publish.rollback(paths, RUN_B)
