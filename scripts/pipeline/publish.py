@@ -40,9 +40,9 @@ log = logging.getLogger("pipeline.publish")
 PIPELINE_SCHEMA = "pipeline"
 OUT = "serving_new"
 # The on-disk format of the serving file (and its archives): DuckDB 1.1's (storage number 64), which every
-# DuckDB from 1.1.0 to 2.0 opens. duckdb 2.0's own format (69) is refused by every 1.x reader, and the
-# drivers BI tools bundle are 1.x. Checked by tests/python/test_serving_readers.py with 1.1.3, 1.4.4 and
-# the 1.5.6 CLI (docs/decisions.md, D60).
+# DuckDB from 1.1.0 to 2.0 opens. duckdb 2.0.0's own format (number 999 in the header) is refused by every
+# 1.x reader, and the drivers BI tools bundle are 1.x. Checked by tests/python/test_serving_readers.py
+# with 1.1.3, 1.4.4 and the 1.5.6 CLI (docs/decisions.md, D60).
 SERVING_STORAGE_VERSION = "v1.1.0"
 SERVING_STORAGE_NUMBER = 64
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
@@ -96,7 +96,7 @@ def writer_message(serving_db: Path, exc: BaseException, action: str) -> str:
 
 
 def storage_number(db_file: Path) -> int:
-    """The storage version number in a DuckDB file's header (64 = DuckDB 1.0/1.1 format, 69 = 2.0)."""
+    """The storage version number in a DuckDB file's header (64: DuckDB 1.0/1.1 format; 2.0.0 writes 999)."""
     with db_file.open("rb") as handle:
         header = handle.read(20)
     if header[8:12] != b"DUCK":

@@ -4,7 +4,8 @@ Every table of a published serving file (KPI views, facts, dimensions, data-qual
 `pipeline` tables) becomes one Parquet file, `<schema>/<table>.parquet`, in a folder per version:
 
     <serving folder>/parquet/
-      <run_id>/marts/kpi_revenue_monthly.parquet ...   one complete version (never changed once named)
+      <run_id>/marts/kpi_revenue_monthly.parquet ...   one complete version (never changed once named);
+                                                       each file carries its run id (key-value metadata)
       <run_id>/_version.json                           run id, as-of date, files and row counts
       current -> <run_id>                              symlink, replaced by rename
       CURRENT                                          the same run id as text, replaced by rename
@@ -150,7 +151,8 @@ def export_version(source_db: Path, root: Path, run_id: str) -> ParquetVersion:
                 con.execute(
                     f"copy (select {_select_list(columns)} "
                     f"from {SOURCE}.{_quote_ident(schema)}.{_quote_ident(table)}) "
-                    f"to {_quote_literal(str(target))} ({COPY_OPTIONS})"
+                    f"to {_quote_literal(str(target))} "
+                    f"({COPY_OPTIONS}, kv_metadata {{run_id: {_quote_literal(run_id)}}})"
                 )
                 written = con.execute(
                     f"select column_name, column_type from (describe select * from read_parquet("
