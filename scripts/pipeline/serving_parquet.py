@@ -220,10 +220,18 @@ def switch_current(root: Path, run_id: str) -> None:
     """Point `current` (symlink) and `CURRENT` (text file) at a complete version, each by one rename."""
     if not is_complete(root, run_id):
         raise ParquetExportError(f"Parquet version {run_id} is not complete in {root}")
+    link = root / CURRENT_LINK
+    if link.exists() and not link.is_symlink():
+        # a copy that followed the symlink (cp -r, copytree): a rename cannot replace a folder
+        log.warning("%s is a real folder, not a symlink (copied?); replacing it with the symlink", link)
+        if link.is_dir():
+            shutil.rmtree(link)
+        else:
+            link.unlink()
     link_tmp = root / f".{CURRENT_LINK}.{run_id}.tmp"
     link_tmp.unlink(missing_ok=True)
     link_tmp.symlink_to(run_id)  # relative: the folder can be moved or mounted elsewhere
-    link_tmp.replace(root / CURRENT_LINK)
+    link_tmp.replace(link)
     file_tmp = root / f".{CURRENT_FILE}.{run_id}.tmp"
     with file_tmp.open("w", encoding="utf-8") as handle:
         handle.write(run_id + "\n")

@@ -157,7 +157,7 @@ class Warehouse:
         return {k: v for k, v in sums.items() if k.split(".")[1].startswith("kpi_")}
 
     def clone(self, root: Path) -> Warehouse:
-        shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("logs", "dbt_logs"))
+        shutil.copytree(self.root, root, symlinks=True, ignore=shutil.ignore_patterns("logs", "dbt_logs"))
         return Warehouse(root)
 
 

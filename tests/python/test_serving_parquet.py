@@ -115,3 +115,15 @@ def test_a_failed_publish_leaves_no_parquet_version_and_current_unchanged(tmp_pa
     assert serving_parquet.exported_versions(root) == [RUNS[0]]
     assert serving_parquet.current_version(root) == RUNS[0]
     assert publish.archived_versions(paths) == [RUNS[0]]
+
+
+def test_a_copied_current_folder_is_replaced_by_the_symlink(tmp_path: Path) -> None:
+    """`cp -r` or copytree without symlinks turns `current` into a folder; the next switch repairs it."""
+    paths = make_paths(tmp_path)
+    make_build(paths)
+    do_publish(paths, RUNS[0])
+    root = root_of(paths)
+    (root / "current").unlink()
+    (root / "current" / "marts").mkdir(parents=True)
+    do_publish(paths, RUNS[1])
+    assert (root / "current").is_symlink() and serving_parquet.current_version(root) == RUNS[1]
