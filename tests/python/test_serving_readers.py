@@ -119,12 +119,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"paths": paths, "relations": relations, "parquet": serving_parquet.parquet_root(paths.serving_db)}
 
 
-@pytest.fixture(scope="module")
-def dumps(served: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every table and Parquet file of version B, read by duckdb 2.0 and by each 1.x reader (in parallel)."""
-    paths: Paths = served["paths"]
-    folder = served["parquet"] / RUN_B
-    out = paths.serving_db.parent.parent / "dumps"
+def read_with_every_reader(serving_db: Path, parquet_folder: Path, out: Path) -> dict[str, dict[str, Any]]:
+    """Every table and Parquet file, read by duckdb 2.0 and by each 1.x reader (in parallel)."""
     out.mkdir(exist_ok=True)
     jobs = {"2.0": ([sys.executable, str(DUMP)], dict(os.environ))}
     for name in PYTHON_READERS:
@@ -132,7 +128,7 @@ def dumps(served: dict[str, Any]) -> dict[str, dict[str, Any]]:
         jobs[name] = ([sys.executable, "-S", str(DUMP)], env)  # -S: nothing from the project's venv
     procs = {
         name: subprocess.Popen(
-            [*cmd, str(paths.serving_db), str(out / f"{name}.json"), str(folder)],
+            [*cmd, str(serving_db), str(out / f"{name}.json"), str(parquet_folder)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -143,9 +139,57 @@ def dumps(served: dict[str, Any]) -> dict[str, dict[str, Any]]:
     results = {}
     for name, proc in procs.items():
         _, stderr = proc.communicate(timeout=300)
-        assert proc.returncode == 0, f"{name} could not read the serving file: {stderr[-3000:]}"
+        assert proc.returncode == 0, f"{name} could not read {serving_db}: {stderr[-3000:]}"
         results[name] = json.loads((out / f"{name}.json").read_text())
     return results
+
+
+@pytest.fixture(scope="module")
+def dumps(served: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Version B of the sample, read by every reader."""
+    paths: Paths = served["paths"]
+    return read_with_every_reader(
+        paths.serving_db, served["parquet"] / RUN_B, paths.serving_db.parent.parent / "dumps"
+    )
+
+
+TYPES_SQL = """
+create schema marts;
+create table marts.fct_types as
+select
+    i as id,
+    sum(i) over () as hugeint_sum,
+    (i * 1.123456)::decimal(38, 6) as wide_decimal,
+    timestamptz '2026-11-30 23:30:00+07' + to_days(i::integer) as at_tz,
+    ['a', 'b' || i] as labels,
+    {'rep': 'r' || i, 'n': i} as info,
+    to_days(i::integer) as gap,
+    i % 2 = 0 as flag,
+    null::double as empty
+from range(5) as r (i)
+"""
+
+
+@pytest.fixture(scope="module")
+def type_dumps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Types the sample does not have (yet): HUGEINT sums, wide decimals, TIMESTAMPTZ, lists, structs,
+    intervals, an all-NULL column; published by the pipeline's publish step, read by every reader."""
+    root = tmp_path_factory.mktemp("types")
+    paths = Paths.from_env(
+        {
+            "SALES_KPIS_DUCKDB_PATH": str(root / "types_build.duckdb"),
+            "SALES_KPIS_SERVING_PATH": str(root / "serving" / "sales_kpis.duckdb"),
+            "SALES_KPIS_STATE_DIR": str(root / "state"),
+        }
+    )
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute(TYPES_SQL)
+        con.execute("create view marts.kpi_types as select * from types_build.marts.fct_types")
+    relations = [Relation(n, "marts", n, m) for n, m in (("fct_types", "table"), ("kpi_types", "view"))]
+    version = {"run_id": RUN_A, "as_of_date": "2026-11-15", "published_at": "2026-11-16T01:00:00+00:00"}
+    publish.publish(paths, relations, version, [], {})
+    parquet = serving_parquet.parquet_root(paths.serving_db) / RUN_A
+    return read_with_every_reader(paths.serving_db, parquet, root / "dumps")
 
 
 def test_the_serving_file_and_archives_are_in_the_duckdb_1_1_storage_format(served: dict[str, Any]) -> None:
@@ -360,3 +404,17 @@ def test_an_open_duckdb_cli_session_sees_a_new_version_after_open_again(served: 
         session.stdin.close()
         session.wait(timeout=60)
         publish.rollback(paths, RUN_B)
+
+
+@pytest.mark.parametrize("reader", PYTHON_READERS)
+def test_types_beyond_the_sample_read_the_same_in_duckdb_1_x(
+    type_dumps: dict[str, dict[str, Any]], reader: str
+) -> None:
+    reference, old = type_dumps["2.0"], type_dumps[reader]
+    columns = dict(map(tuple, reference["tables"]["marts.kpi_types"]["columns"]))
+    assert columns["hugeint_sum"] == "HUGEINT" and columns["at_tz"] == "TIMESTAMP WITH TIME ZONE"
+    assert columns["labels"] == "VARCHAR[]" and columns["wide_decimal"] == "DECIMAL(38,6)"
+    assert old["tables"] == reference["tables"]
+    assert old["parquet"] == reference["parquet"]
+    parquet = dict(map(tuple, reference["parquet"]["marts.kpi_types"]["columns"]))
+    assert parquet == {**columns, "hugeint_sum": "DECIMAL(38,0)"}  # the one deliberate type change
