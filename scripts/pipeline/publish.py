@@ -84,14 +84,19 @@ def is_lock_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "could not set lock" in str(exc).lower()
 
 
+def lock_holder(exc: BaseException) -> str:
+    """The program and pid DuckDB names in a lock error (the whole message if it names none)."""
+    match = LOCK_HOLDER.search(str(exc))
+    return match.group("holder").strip() if match else str(exc)
+
+
 def writer_message(serving_db: Path, exc: BaseException, action: str) -> str:
     """Why `action` cannot go on: who holds the serving file read-write, and what to do."""
-    match = LOCK_HOLDER.search(str(exc))
-    holder = match.group("holder").strip() if match else str(exc)
     return (
         f"cannot {action}: the serving file {serving_db} is open read-write in another process "
-        f"({holder}); replacing it would drop what that process writes. BI tools must open it read-only "
-        "(docs/operations.md, 'Connecting a BI tool'); close that connection and run the command again"
+        f"({lock_holder(exc)}); replacing it would drop what that process writes. BI tools must open it "
+        "read-only (docs/operations.md, 'Connecting a BI tool'); close that connection and run the command "
+        "again"
     )
 
 

@@ -41,7 +41,11 @@ def collect(paths: Paths, limit: int = 10, now: dt.datetime | None = None) -> St
     except duckdb.Error as exc:
         served = None
         if publish.is_lock_conflict(exc):
-            serving_error = publish.writer_message(paths.serving_db, exc, "read it")
+            serving_error = (
+                f"{paths.serving_db} is open read-write in another process ({publish.lock_holder(exc)}): "
+                "no other reader can open it and publish and rollback will refuse (exit 8) until that "
+                "connection closes; BI tools must open it read-only"
+            )
         else:
             serving_error = f"cannot read {paths.serving_db}: {exc}"
         log.error("%s", serving_error)
@@ -96,7 +100,7 @@ def format_status(status: Status) -> list[str]:
             f"({status.served_age_hours:.1f} h ago), {s['table_count']} tables"
         )
     elif status.serving_error:
-        lines.append(f"Serving file unreadable: {status.serving_error}")
+        lines.append(f"Cannot read the serving file: {status.serving_error}")
     else:
         lines.append(f"Nothing served yet ({status.serving_file} does not exist)")
     if status.parquet_current:

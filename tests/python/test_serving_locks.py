@@ -202,3 +202,26 @@ def test_a_process_keeps_its_version_until_all_its_connections_close_while_parqu
     with duckdb.connect(str(paths.serving_db), read_only=True) as third:
         assert third.execute(total).fetchone()[0] == "600.75"  # every connection closed: A
     views.close()
+
+
+def test_status_names_a_read_write_holder_instead_of_saying_nothing_is_served(
+    installed: Paths, writer: Holder
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.pipeline", "status"],
+        cwd=PROJECT_ROOT,
+        env={
+            **os.environ,
+            "SALES_KPIS_SERVING_PATH": str(installed.serving_db),
+            "SALES_KPIS_STATE_DIR": str(installed.state_dir),
+            "SALES_KPIS_DUCKDB_PATH": str(installed.build_db),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Cannot read the serving file") and f"(PID {writer.proc.pid})" in first
+    assert "Nothing served yet" not in result.stdout
