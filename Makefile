@@ -20,8 +20,12 @@ export GX_ANALYTICS_ENABLED := false
 TEST_DB := $(CURDIR)/warehouse/test.duckdb
 # test files run in parallel, each in one worker (module fixtures build their data sets once)
 PYTEST_WORKERS ?= 2
+# DuckDB 1.x readers (what BI drivers bundle), one folder each, for tests/python/test_serving_readers.py:
+# the serving file must open in all of them (docs/decisions.md, D60). Installed once, kept until make clean.
+export SALES_KPIS_BI_READERS ?= $(CURDIR)/warehouse/bi-readers
+BI_READERS := duckdb-1.1.3 duckdb-1.4.4 duckdb-cli-1.5.6
 
-.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs dashboard semantic clean
+.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs dashboard semantic clean bi-readers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +36,15 @@ $(BIN)/.installed: requirements.txt
 	@touch $@
 
 venv: $(BIN)/.installed ## create .venv from the pinned requirements (once)
+
+# duckdb-1.4.4 -> pip install duckdb==1.4.4 (+ pytz, which old duckdb needs for time zones) into its folder
+$(SALES_KPIS_BI_READERS)/%/.installed: | $(BIN)/.installed
+	rm -rf $(@D)
+	pkg='$*'; $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+		--target $(@D) "$${pkg%-*}==$${pkg##*-}" pytz==2026.6
+	@touch $@
+
+bi-readers: $(BI_READERS:%=$(SALES_KPIS_BI_READERS)/%/.installed) ## install the DuckDB 1.x readers (1.1.3, 1.4.4, CLI 1.5.6) the serving tests use
 
 run: venv ## load RAW_DIR (default: the sample), build, test, publish; print a summary and the dashboard's path
 	$(BIN)/python -m scripts.pipeline run --raw-dir $(RAW_DIR) $(if $(AS_OF),--as-of $(AS_OF))
@@ -55,7 +68,7 @@ dbt-test: venv ## dbt build on the sample into warehouse/test.duckdb: models, da
 sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against the test database)
 	SALES_KPIS_DUCKDB_PATH=$(TEST_DB) $(BIN)/sqlfluff lint models analyses tests --processes 2
 
-pytest: venv ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
+pytest: venv bi-readers ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 docs: venv ## the dbt docs site, one file that opens offline: target/static_index.html (lineage to exposures)

@@ -1,12 +1,15 @@
-"""Write-audit-publish: the serving DuckDB file readers use, replaced atomically.
+"""Write-audit-publish: the serving DuckDB file readers use, replaced atomically, plus its Parquet copy.
 
 A publish writes a brand-new file next to the serving file (ATTACH of a fresh temp file to the build
-database, one CREATE TABLE AS per served relation: KPI views become plain tables, so nothing refers to
-the build database's catalog), checkpoints and fsyncs it, archives a copy in versions/, and only then
-os.replace()s it over the serving file and fsyncs the folder. A reader has the previous complete file or
-the new complete file open, never a mix, and readers never block the pipeline (it never opens the
-serving file for writing). Killed at any point, the pipeline leaves at most a temp file, removed by the
-next run.
+database in the storage format of DuckDB 1.1, so the DuckDB 1.x readers bundled in BI drivers open it;
+one CREATE TABLE AS per served relation: KPI views become plain tables, so nothing refers to the build
+database's catalog), checkpoints and fsyncs it, archives a copy in versions/, exports it as Parquet
+(serving_parquet), and only then os.replace()s it over the serving file, fsyncs the folder and points the
+Parquet `current` at the new version. A reader has the previous complete file or the new complete file
+open, never a mix, and read-only readers never block the pipeline. A process holding the serving file
+open read-write (a BI tool set up wrongly) makes publish and rollback refuse with a message naming it:
+replacing the file under a writer would silently drop what it writes. Killed at any point, the pipeline
+leaves at most temp files, removed by the next run.
 
 The serving file holds, besides the marts, the schema `pipeline`: version (which run, as-of date, when),
 published_tables (rows and checksum per table) and runs (the run history).
@@ -14,11 +17,13 @@ published_tables (rows and checksum per table) and runs (the run history).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from scripts.pipeline import serving_parquet
 from scripts.pipeline.checks import Relation
 from scripts.pipeline.config import IDENTIFIER, RUN_ID, Paths
 
@@ -33,6 +39,12 @@ log = logging.getLogger("pipeline.publish")
 
 PIPELINE_SCHEMA = "pipeline"
 OUT = "serving_new"
+# The on-disk format of the serving file (and its archives): DuckDB 1.1's (storage number 64), which every
+# DuckDB from 1.1.0 to 2.0 opens. duckdb 2.0.0's own format (number 999 in the header) is refused by every
+# 1.x reader, and the drivers BI tools bundle are 1.x. Checked by tests/python/test_serving_readers.py
+# with 1.1.3, 1.4.4 and the 1.5.6 CLI (docs/decisions.md, D60).
+SERVING_STORAGE_VERSION = "v1.1.0"
+SERVING_STORAGE_NUMBER = 64
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 RUNS_COLUMNS = {
     "run_id": "varchar",
@@ -62,6 +74,63 @@ RUNS_COLUMNS = {
 
 class PublishError(RuntimeError):
     """Publishing or rolling back failed; the serving file is unchanged."""
+
+
+LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<holder>.+?)(?:\. See also|$)", re.DOTALL)
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """DuckDB's error for a file another process holds with an incompatible lock."""
+    return isinstance(exc, duckdb.IOException) and "could not set lock" in str(exc).lower()
+
+
+def lock_holder(exc: BaseException) -> str:
+    """The program and pid DuckDB names in a lock error (the whole message if it names none)."""
+    match = LOCK_HOLDER.search(str(exc))
+    return match.group("holder").strip() if match else str(exc)
+
+
+def writer_message(serving_db: Path, exc: BaseException, action: str) -> str:
+    """Why `action` cannot go on: who holds the serving file read-write, and what to do."""
+    return (
+        f"cannot {action}: the serving file {serving_db} is open read-write in another process "
+        f"({lock_holder(exc)}); replacing it would drop what that process writes. BI tools must open it "
+        "read-only (docs/operations.md, 'Connecting a BI tool'); close that connection and run the command "
+        "again"
+    )
+
+
+def storage_number(db_file: Path) -> int:
+    """The storage version number in a DuckDB file's header (64: DuckDB 1.0/1.1 format; 2.0.0 writes 999)."""
+    with db_file.open("rb") as handle:
+        header = handle.read(20)
+    if header[8:12] != b"DUCK":
+        raise PublishError(f"{db_file} is not a DuckDB file")
+    return int.from_bytes(header[12:20], "little")
+
+
+@contextlib.contextmanager
+def serving_guard(serving_db: Path, action: str) -> Iterator[None]:
+    """Hold the serving file open read-only (a shared lock) while it is replaced.
+
+    No process can hold it read-write meanwhile: one that does already makes this fail with a
+    PublishError naming it (DuckDB's lock error names the program and its pid); one that tries during
+    the replace is refused by DuckDB. Read-only readers share the lock and are not disturbed. An
+    unreadable (damaged) serving file is replaced anyway: that is the repair.
+    """
+    con = None
+    if serving_db.exists():
+        try:
+            con = duckdb.connect(str(serving_db), read_only=True)
+        except duckdb.Error as exc:
+            if is_lock_conflict(exc):
+                raise PublishError(writer_message(serving_db, exc, action)) from exc
+            log.warning("the serving file %s is unreadable (%s); replacing it", serving_db, exc)
+    try:
+        yield
+    finally:
+        if con is not None:
+            con.close()
 
 
 @dataclass
@@ -154,7 +223,10 @@ def write_version(
     alias = OUT if catalog != OUT else OUT + "_"
     run_id = str(version["run_id"])
     published = PublishedVersion(run_id=run_id)
-    con.execute(f"attach {quote_literal(str(out_file))} as {alias} (read_only false)")
+    con.execute(
+        f"attach {quote_literal(str(out_file))} as {alias} "
+        f"(read_only false, storage_version {quote_literal(SERVING_STORAGE_VERSION)})"
+    )
     try:
         for schema in sorted({r.schema for r in relations} | {PIPELINE_SCHEMA}):
             con.execute(f"create schema if not exists {alias}.{quote_ident(schema)}")
@@ -240,15 +312,51 @@ def clean_temp_files(paths: Paths) -> list[str]:
             for path in folder.glob(pattern):
                 path.unlink(missing_ok=True)
                 removed.append(path.name)
+    removed += serving_parquet.clean_partials(serving_parquet.parquet_root(paths.serving_db))
     if removed:
         log.warning("removed temp files left by an interrupted publish: %s", ", ".join(sorted(removed)))
     return removed
 
 
+def recover_interrupted(paths: Paths) -> None:
+    """At the start of every command (under the pipeline lock): remove temp files of a publish that died,
+    and point the Parquet `current` at the served version if a kill came between the two switches."""
+    clean_temp_files(paths)
+    try:
+        served = served_version(paths.serving_db)
+    except duckdb.Error as exc:  # reported by the command itself where it matters
+        log.debug("cannot read %s to check the Parquet pointer: %s", paths.serving_db, exc)
+        return
+    if served:
+        try:
+            sync_parquet(paths, str(served["run_id"]))
+        except (serving_parquet.ParquetExportError, OSError) as exc:
+            log.error("the Parquet copy does not follow the served version %s: %s", served["run_id"], exc)
+
+
+def sync_parquet(paths: Paths, run_id: str) -> None:
+    """Make the Parquet `current` name `run_id` (exporting it from its archive if it has no folder)."""
+    root = serving_parquet.parquet_root(paths.serving_db)
+    if serving_parquet.current_version(root) == run_id and serving_parquet.is_complete(root, run_id):
+        return
+    if not serving_parquet.is_complete(root, run_id):
+        archive = archive_path(paths, run_id)
+        source = archive if archive.exists() else paths.serving_db
+        serving_parquet.export_version(source, root, run_id)
+    serving_parquet.switch_current(root, run_id)
+
+
 def install(
-    source: Path, paths: Paths, run_id: str, before_replace: Callable[[], None] | None = None
+    source: Path,
+    paths: Paths,
+    run_id: str,
+    before_replace: Callable[[], None] | None = None,
+    action: str = "publish",
 ) -> None:
-    """Make `source` the served file: copy beside the serving file, fsync, os.replace, fsync the folder."""
+    """Make `source` the served file: copy beside the serving file, fsync, os.replace, fsync the folder.
+
+    The replace happens under serving_guard: refused (PublishError) while a process holds the file
+    read-write."""
     serving = paths.serving_db
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_serving_file(paths, run_id)
@@ -256,7 +364,8 @@ def install(
         _copy_durable(source, tmp)
     if before_replace:
         before_replace()
-    tmp.replace(serving)
+    with serving_guard(serving, action):
+        tmp.replace(serving)
     fsync_path(serving.parent)
 
 
@@ -272,12 +381,17 @@ def publish(
     settings: dict[str, str],
     pause: Callable[[str], None] | None = None,
 ) -> PublishedVersion:
-    """Write the new version, archive it, then atomically replace the serving file with it."""
+    """Write the new version, archive it, export it as Parquet, then atomically replace the serving file
+    with it and point the Parquet `current` at it."""
     run_id = str(version["run_id"])
     paths.serving_db.parent.mkdir(parents=True, exist_ok=True)
     paths.versions_dir.mkdir(parents=True, exist_ok=True)
+    parquet = serving_parquet.parquet_root(paths.serving_db)
     tmp = temp_serving_file(paths, run_id)
     tmp.unlink(missing_ok=True)
+    archive = archive_path(paths, run_id)
+    with serving_guard(paths.serving_db, "publish"):
+        pass  # refuse at once, before the expensive part, while a process holds the file read-write
     try:
         with connect_build(paths.build_db, settings) as con:
             published = write_version(
@@ -288,18 +402,37 @@ def publish(
             raise PublishError(f"{tmp}.wal remains after checkpoint: the new file is not self-contained")
         partial = paths.versions_dir / f".{run_id}.partial"
         _copy_durable(tmp, partial)
-        archive = archive_path(paths, run_id)
         partial.replace(archive)
         fsync_path(paths.versions_dir)
+        serving_parquet.export_version(tmp, parquet, run_id)
         install(tmp, paths, run_id, lambda: pause("publish_replace") if pause else None)
-    except (duckdb.Error, OSError) as exc:
+    except (PublishError, serving_parquet.ParquetExportError, duckdb.Error, OSError) as exc:
         tmp.unlink(missing_ok=True)
+        archive.unlink(missing_ok=True)  # never served: not a rollback target
+        serving_parquet.remove_version(parquet, run_id)
+        if isinstance(exc, PublishError):
+            raise PublishError(f"{exc}. The previous version is still served") from exc
         raise PublishError(f"publish failed, the previous version is still served: {exc}") from exc
     published.archive = archive
+    _switch_parquet(parquet, run_id)
     log.info(
-        "published %s: %d tables -> %s (archived %s)", run_id, len(relations), paths.serving_db, archive.name
+        "published %s: %d tables -> %s (archived %s; Parquet %s)",
+        run_id,
+        len(relations),
+        paths.serving_db,
+        archive.name,
+        parquet / run_id,
     )
     return published
+
+
+def _switch_parquet(parquet: Path, run_id: str) -> None:
+    """After the DuckDB file is replaced: a failure here is logged, not raised (the new version is already
+    served), and the next pipeline command points `current` at the served version (recover_interrupted)."""
+    try:
+        serving_parquet.switch_current(parquet, run_id)
+    except (serving_parquet.ParquetExportError, OSError) as exc:
+        log.error("serving %s, but the Parquet `current` could not be switched to it: %s", run_id, exc)
 
 
 def served_version(serving_db: Path) -> dict[str, Any] | None:
@@ -334,14 +467,32 @@ def prune_versions(paths: Paths, keep: int, protect: set[str], published_runs: s
         archive_path(paths, run_id).unlink(missing_ok=True)
     if drop:
         log.info("pruned archived versions: %s", ", ".join(drop))
+    # the Parquet folders follow the archives (the one `current` names is always kept)
+    keep_parquet = set(archived_versions(paths)) | protect
+    serving_parquet.prune(serving_parquet.parquet_root(paths.serving_db), keep_parquet)
     return drop
+
+
+def served_version_for(paths: Paths, action: str) -> dict[str, Any] | None:
+    """served_version, with a read-write holder reported as the reason `action` cannot go on."""
+    try:
+        return served_version(paths.serving_db)
+    except duckdb.Error as exc:
+        if is_lock_conflict(exc):
+            raise PublishError(writer_message(paths.serving_db, exc, action)) from exc
+        log.warning("cannot read the served version of %s: %s", paths.serving_db, exc)
+        return None
 
 
 def rollback(
     paths: Paths, to: str | None, pause: Callable[[str], None] | None = None
 ) -> tuple[str | None, str]:
-    """Serve an archived version again: `to`, or the newest one older than the served version."""
-    current = served_version(paths.serving_db)
+    """Serve an archived version again: `to`, or the newest one older than the served version. The Parquet
+    `current` follows (the version is exported from its archive if its Parquet folder was removed)."""
+    try:
+        current = served_version_for(paths, "roll back")
+    except PublishError as exc:
+        raise PublishError(f"{exc}. The served version is unchanged") from exc
     current_id = current["run_id"] if current else None
     versions = archived_versions(paths)
     if to is not None:
@@ -357,15 +508,26 @@ def rollback(
         target = older[-1]
     if target == current_id:
         raise PublishError(f"{target} is already served")
+    archive = archive_path(paths, target)
     try:
+        if storage_number(archive) != SERVING_STORAGE_NUMBER:
+            log.warning(
+                "%s was archived in DuckDB storage format %d: DuckDB 1.x readers cannot open it",
+                archive.name,
+                storage_number(archive),
+            )
+        parquet = serving_parquet.parquet_root(paths.serving_db)
+        serving_parquet.export_version(archive, parquet, target)
         install(
-            archive_path(paths, target),
+            archive,
             paths,
             f"rollback-{target}",
             lambda: pause("publish_replace") if pause else None,
+            action="roll back",
         )
-    except OSError as exc:
+    except (PublishError, serving_parquet.ParquetExportError, OSError) as exc:
         temp_serving_file(paths, f"rollback-{target}").unlink(missing_ok=True)
         raise PublishError(f"rollback failed, {current_id} is still served: {exc}") from exc
+    _switch_parquet(parquet, target)
     log.info("rolled back: now serving %s (was %s)", target, current_id)
     return current_id, target

@@ -170,7 +170,7 @@ class Pipeline:
         try:
             for run_id in self.store.mark_abandoned(self.record.run_id):
                 log.warning("run %s ended without finishing (killed?); recorded as abandoned", run_id)
-            publish.clean_temp_files(self.paths)
+            publish.recover_interrupted(self.paths)
             served = self._served()
             self.record.served_before = served["run_id"] if served else None
             self._save()
@@ -246,10 +246,22 @@ class Pipeline:
         self.record.mode = marker.get("mode")
         self.record.raw_source = marker.get("raw_source")
         manifest = self._build_manifest()
+        self._check_serving_writable()
         self._validate(manifest)
         self._publish(manifest, as_of)
         self._dashboard()
         return ExitCode.OK
+
+    def _check_serving_writable(self) -> None:
+        """Refuse before validating if a process holds the serving file read-write (publish would fail)."""
+        with self.step("check_serving"):
+            try:
+                with publish.serving_guard(self.paths.serving_db, "publish"):
+                    pass
+            except publish.PublishError as exc:
+                raise StepFailedError(
+                    ExitCode.PUBLISH_FAILED, f"{exc}. The previous version is still served"
+                ) from exc
 
     def _cmd_rollback(self) -> ExitCode:
         with self.step("rollback") as step:

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from scripts.pipeline import publish
+from scripts.pipeline import publish, serving_parquet
 from scripts.pipeline.config import Paths, utc_now
 from scripts.pipeline.history import RunStore, read_build_marker
 from scripts.pipeline.lock import holder_alive, read_lock_info
@@ -28,15 +28,27 @@ class Status:
     last_build: dict[str, Any] | None
     versions: list[str] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
+    serving_error: str | None = None
+    parquet_dir: str | None = None
+    parquet_current: str | None = None
 
 
 def collect(paths: Paths, limit: int = 10, now: dt.datetime | None = None) -> Status:
     now = now or utc_now()
+    serving_error = None
     try:
         served = publish.served_version(paths.serving_db)
     except duckdb.Error as exc:
-        log.error("cannot read %s: %s", paths.serving_db, exc)
         served = None
+        if publish.is_lock_conflict(exc):
+            serving_error = (
+                f"{paths.serving_db} is open read-write in another process ({publish.lock_holder(exc)}): "
+                "no other reader can open it and publish and rollback will refuse (exit 8) until that "
+                "connection closes; BI tools must open it read-only"
+            )
+        else:
+            serving_error = f"cannot read {paths.serving_db}: {exc}"
+        log.error("%s", serving_error)
     served_age = data_age = None
     if served:
         published_at = served["published_at"]
@@ -62,6 +74,7 @@ def collect(paths: Paths, limit: int = 10, now: dt.datetime | None = None) -> St
                 "current_step": running.steps[-1].name if running.steps else None,
             }
     rows = [r.history_row() for r in reversed(records[-limit:])]
+    parquet = serving_parquet.parquet_root(paths.serving_db)
     return Status(
         serving_file=str(paths.serving_db),
         served=served,
@@ -71,6 +84,9 @@ def collect(paths: Paths, limit: int = 10, now: dt.datetime | None = None) -> St
         last_build=read_build_marker(paths.build_marker),
         versions=publish.archived_versions(paths),
         runs=rows,
+        serving_error=serving_error,
+        parquet_dir=str(parquet),
+        parquet_current=serving_parquet.current_version(parquet),
     )
 
 
@@ -83,8 +99,16 @@ def format_status(status: Status) -> list[str]:
             f"({status.data_age_days} days ago), published {s['published_at']} "
             f"({status.served_age_hours:.1f} h ago), {s['table_count']} tables"
         )
+    elif status.serving_error:
+        lines.append(f"Cannot read the serving file: {status.serving_error}")
     else:
         lines.append(f"Nothing served yet ({status.serving_file} does not exist)")
+    if status.parquet_current:
+        served_id = status.served["run_id"] if status.served else None
+        note = (
+            "" if served_id in (None, status.parquet_current) else f" (differs from the served {served_id}!)"
+        )
+        lines.append(f"Parquet: {status.parquet_dir}/current -> {status.parquet_current}{note}")
     if status.in_progress:
         p = status.in_progress
         lines.append(

@@ -143,12 +143,16 @@ class Warehouse:
         return [self.record(p.stem) for p in sorted((self.state / "runs").glob("*Z-??????.json"))]
 
     def served(self) -> str:
-        """The served run id, after checking every served table against the checksums recorded for it."""
+        """The served run id, after checking every served table against the checksums recorded for it
+        (and that the Parquet `current` names the same version)."""
         with duckdb.connect(str(self.serving), read_only=True) as con:
             run_id = con.execute("select run_id from pipeline.version").fetchone()[0]
             tables = con.execute("select schema_name, table_name from pipeline.published_tables").fetchall()
             actual = {f"{s}.{t}": table_checksum(con, "sales_kpis", s, t)[1] for s, t in tables}
         assert actual == self.record(run_id)["table_checksums"], f"served file does not match run {run_id}"
+        parquet = self.serving.parent / "parquet"
+        assert (parquet / "CURRENT").read_text().strip() == run_id, "the Parquet copy does not follow"
+        assert (parquet / "current" / "_version.json").exists()
         return run_id
 
     def kpi_checksums(self, run_id: str) -> dict[str, str]:
@@ -156,7 +160,7 @@ class Warehouse:
         return {k: v for k, v in sums.items() if k.split(".")[1].startswith("kpi_")}
 
     def clone(self, root: Path) -> Warehouse:
-        shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("logs", "dbt_logs"))
+        shutil.copytree(self.root, root, symlinks=True, ignore=shutil.ignore_patterns("logs", "dbt_logs"))
         return Warehouse(root)
 
 
