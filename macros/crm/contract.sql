@@ -70,7 +70,7 @@
             'key': ['order_id'],
             'nullable_key': [],
             'required': false,
-            'columns': [['order_id', 'varchar'], ['account_id', 'varchar'], ['opportunity_id', 'varchar'], ['rep_id', 'varchar'], ['ordered_at', 'timestamp'], ['invoiced_at', 'timestamp'], ['status', 'varchar'], ['currency_code', 'varchar'], ['updated_at', 'timestamp']],
+            'columns': [['order_id', 'varchar'], ['account_id', 'varchar'], ['opportunity_id', 'varchar'], ['rep_id', 'varchar'], ['ordered_at', 'timestamp'], ['invoiced_at', 'timestamp'], ['status', 'varchar'], ['currency_code', 'varchar'], ['updated_at', 'timestamp'], ['cancelled_at', 'timestamp'], ['refunded_at', 'timestamp']],
         },
         'products': {
             'key': ['product_id'],
