@@ -21,6 +21,11 @@ events as (
     where {{ is_on_or_before_as_of('occurred_at') }}
 ),
 
+reps as (
+    select rep_id from {{ ref('dim_reps') }}
+    where not is_unassigned
+),
+
 -- a message's stream: its sending rep, else marketing (rep_id is the same on all events of a sales email)
 message_streams as (
     select
@@ -73,6 +78,11 @@ messages_flagged as (
         messages.click_events > 0 as is_clicked,
         messages.unsubscribe_events > 0 as is_unsubscribed,
         message_streams.sender_stream,
+        -- the sending rep as a kept rep; a sales email from a rep who is not one goes to the unassigned rep
+        case
+            when messages.rep_id is null then null
+            else coalesce(reps.rep_id, {{ unassigned_rep_id() }})
+        end as sender_rep_id,
         not delivery_tracking.stream_tracks_delivery as is_delivery_inferred,
         case
             when delivery_tracking.stream_tracks_delivery
@@ -87,6 +97,8 @@ messages_flagged as (
         on messages.email_id = message_streams.email_id
     inner join delivery_tracking
         on message_streams.sender_stream = delivery_tracking.sender_stream
+    left join reps
+        on messages.rep_id = reps.rep_id
 ),
 
 final as (
@@ -94,6 +106,7 @@ final as (
         -- ids
         email_id,
         rep_id,
+        sender_rep_id,
         campaign_id,
         lead_id,
         contact_id,

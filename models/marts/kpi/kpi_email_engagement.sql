@@ -4,7 +4,8 @@
 -- clicks, and open / click rates over delivered emails. Every month an emailing rep was employed appears
 -- (zeros without emails), as does every month for marketing emails once they have started. Delivery is
 -- counted per sender stream (fct_email_messages, D33): a rep whose tool reports no delivered events has
--- emails_delivered = sent minus bounced, whatever other streams report.
+-- emails_delivered = sent minus bounced, whatever other streams report. Sales emails of a rep who is not a
+-- kept rep are the unassigned rep's row (D30).
 with
 
 email_messages as (
@@ -23,7 +24,7 @@ marketing_months as (
 monthly_engagement as (
     select
         sent_month as month_start,
-        rep_id,
+        sender_rep_id as rep_id,
         count(case when is_sent then 1 end) as emails_sent,
         count(case when is_delivered then 1 end) as emails_delivered,
         count(case when is_bounced then 1 end) as emails_bounced,
@@ -33,7 +34,7 @@ monthly_engagement as (
         sum(open_events) as total_opens,
         sum(click_events) as total_clicks
     from email_messages
-    group by sent_month, rep_id
+    group by sent_month, sender_rep_id
 ),
 
 -- who sent in which month, plus a marketing row (rep NULL) for every month once marketing emails started
