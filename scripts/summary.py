@@ -80,6 +80,12 @@ def format_summary(summary: WarehouseSummary) -> list[str]:
         kpis = [r for r in summary.relations if r[1].startswith("kpi_")]
         others = [r for r in summary.relations if not r[1].startswith("kpi_")]
         lines.append(f"Marts: {len(others)} fact/dimension tables, {len(kpis)} KPI views")
+        empty = [name for _, name, _, rows in kpis if rows == 0]
+        if empty:
+            lines.append(
+                "WARNING: KPI views with no rows (their inputs are absent or empty; validation fails when "
+                "an input has rows): " + ", ".join(empty)
+            )
         lines += [
             f"  {schema}.{name:<40} {kind:<6} {rows:>9,} rows"
             for schema, name, kind, rows in summary.relations
