@@ -30,16 +30,16 @@ invoiced_lines as (
         orders.status,
         orders.invoiced_day,
         orders.refunded_day,
-        lines.quantity,
+        order_lines.quantity,
         case
             when orders.currency_code = '{{ reporting_currency() }}' then 1
             else coalesce(rates.rate_to_reporting, orders.order_rate)
         end as invoice_rate,
-        lines.unit_price,
-        lines.discount_amount
-    from {{ ref('stg_crm__order_lines') }} as lines
+        order_lines.unit_price,
+        order_lines.discount_amount
+    from {{ ref('stg_crm__order_lines') }} as order_lines
     inner join orders
-        on lines.order_id = orders.order_id
+        on order_lines.order_id = orders.order_id
     left join rates
         on
             orders.currency_code = rates.currency_code

@@ -29,38 +29,31 @@ customers as (
 -- kpi_name, the unit of its value, whether higher is better, whether months without data count 0, and
 -- the company target metric it is compared with
 kpi_attributes as (
-    select 'revenue' as kpi_name, 'currency' as value_unit, true as is_higher_better, true as is_additive,
-        'revenue' as target_metric
-    union all
-    select 'revenue_mom_growth', 'ratio', true, false, null
-    union all
-    select 'bookings', 'currency', true, true, 'bookings'
-    union all
-    select 'gross_margin_rate', 'ratio', true, false, null
-    union all
-    select 'weighted_pipeline', 'currency', true, true, null
-    union all
-    select 'win_rate', 'ratio', true, false, null
-    union all
-    select 'avg_sales_cycle_days', 'days', false, false, null
-    union all
-    select 'lead_conversion_rate', 'ratio', true, false, null
-    union all
-    select 'avg_response_minutes', 'minutes', false, false, null
-    union all
-    select 'email_open_rate', 'ratio', true, false, null
-    union all
-    select 'avg_purchase_value', 'currency', true, false, null
-    union all
-    select 'new_customers', 'count', true, true, 'new_accounts'
-    union all
-    select 'customer_churn_rate', 'ratio', false, false, null
-    union all
-    select 'net_revenue_retention', 'ratio', true, false, null
-    union all
-    select 'cac', 'currency', false, false, null
-    union all
-    select 'deals_won', 'count', true, true, 'deals_won'
+    select
+        attributes.kpi_name,
+        attributes.value_unit,
+        attributes.is_higher_better,
+        attributes.is_additive,
+        attributes.target_metric
+    from (
+        values
+        ('revenue', 'currency', true, true, 'revenue'),
+        ('revenue_mom_growth', 'ratio', true, false, null),
+        ('bookings', 'currency', true, true, 'bookings'),
+        ('gross_margin_rate', 'ratio', true, false, null),
+        ('weighted_pipeline', 'currency', true, true, null),
+        ('win_rate', 'ratio', true, false, null),
+        ('avg_sales_cycle_days', 'days', false, false, null),
+        ('lead_conversion_rate', 'ratio', true, false, null),
+        ('avg_response_minutes', 'minutes', false, false, null),
+        ('email_open_rate', 'ratio', true, false, null),
+        ('avg_purchase_value', 'currency', true, false, null),
+        ('new_customers', 'count', true, true, 'new_accounts'),
+        ('customer_churn_rate', 'ratio', false, false, null),
+        ('net_revenue_retention', 'ratio', true, false, null),
+        ('cac', 'currency', false, false, null),
+        ('deals_won', 'count', true, true, 'deals_won')
+    ) as attributes (kpi_name, value_unit, is_higher_better, is_additive, target_metric)
 ),
 
 -- the headline KPIs of this project (var scorecard_kpis, validated by the macro scorecard_kpis)
