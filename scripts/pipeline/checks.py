@@ -1,7 +1,7 @@
 """What to validate and what to serve, discovered from the dbt manifest (never a hard-coded model list).
 
 - Served: every enabled model named kpi_*, fct_* or dim_*, plus the data-quality tables
-  int_raw_rows_quarantined, int_raw_rows_accounted and int_unmapped_labels.
+  int_raw_rows_quarantined, int_raw_rows_accounted, int_raw_rows_flagged and int_unmapped_labels.
 - Validated: every model whose YAML declares `config.meta.checks` (docs/marts.md, last section):
 
       checks:
@@ -30,7 +30,12 @@ import yaml
 from scripts.pipeline.config import IDENTIFIER
 
 SERVED_PREFIXES = ("kpi_", "fct_", "dim_")
-DATA_QUALITY_MODELS = ("int_raw_rows_quarantined", "int_raw_rows_accounted", "int_unmapped_labels")
+DATA_QUALITY_MODELS = (
+    "int_raw_rows_quarantined",
+    "int_raw_rows_accounted",
+    "int_raw_rows_flagged",
+    "int_unmapped_labels",
+)
 LIST_KEYS = ("grain", "nullable_grain", "bounded_rates", "non_negative", "not_null")
 CHECK_KEYS = (*LIST_KEYS, "month_column", "ratios", "rows_when_inputs_have_rows")
 COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")

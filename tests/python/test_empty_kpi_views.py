@@ -94,6 +94,22 @@ def test_the_run_summary_warns_about_kpi_views_without_rows(tmp_path: Path) -> N
     assert not any(line.startswith("WARNING") for line in format_summary(read_summary(build)))
 
 
+def test_the_run_summary_counts_rows_kept_with_a_warning(tmp_path: Path) -> None:
+    build = tmp_path / "build.duckdb"
+    make_build(build, sales=1, won=0, kpi_rows=1)
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_raw_rows_flagged as select * from (values "
+            "('orders', 'SO-1', 'rep_unresolved', 'REP-9'), ('orders', 'SO-2', 'rep_unresolved', 'REP-9'), "
+            "('leads', 'L-1', 'owner_unresolved', 'REP-9')) t(table_name, raw_key, warning, detail)"
+        )
+    lines = format_summary(read_summary(build))
+    start = lines.index("Rows kept with a data-quality warning (intermediate.int_raw_rows_flagged):")
+    assert lines[start + 1].split() == ["orders", "rep_unresolved", "2"]
+    assert lines[start + 2].split() == ["leads", "owner_unresolved", "1"]
+
+
 def test_every_kpi_view_but_the_scorecard_declares_its_inputs() -> None:
     """The scorecard's content depends on var scorecard_kpis, so it has no fixed inputs."""
     declared = {}
