@@ -96,7 +96,8 @@ def build_staging(raw_dir: Path, workdir: Path, unit_tests: bool = True) -> Stag
         "SALES_KPIS_THREADS": "2",
     }
     # unit tests do not depend on the data: run them once (CRM-only run, where raw tables are absent)
-    args = ["build", "--select", *STAGING_SELECTOR] + (
+    # cautious: leave out the reconciliation tests, which read staging and the marts (not built here)
+    args = ["build", "--indirect-selection", "cautious", "--select", *STAGING_SELECTOR] + (
         [] if unit_tests else ["--exclude-resource-type", "unit_test"]
     )
     result = run_dbt(args, {"as_of_date": AS_OF}, env=env, target_path=target, quiet=True)
