@@ -188,7 +188,6 @@ final as (
         original_currency_code,
         unit_cost_source,
         is_derived_from_opportunity,
-        unit_cost is not null as is_cost_known,
         quantity,
         original_unit_price,
         unit_price,
@@ -200,7 +199,8 @@ final as (
         cast(round(quantity * invoiced_unit_price - invoiced_discount_amount, 2) as decimal(18, 2))
             as invoiced_net_amount,
         unit_cost,
-        cast(round(quantity * unit_cost, 2) as decimal(18, 2)) as cost_amount
+        cast(round(quantity * unit_cost, 2) as decimal(18, 2)) as cost_amount,
+        unit_cost is not null as is_cost_known
     from all_lines
 )
 

@@ -87,8 +87,8 @@ target_credits as (
     inner join daily_actuals_by_metric
         on
             targets.metric = daily_actuals_by_metric.metric
-            and daily_actuals_by_metric.activity_date >= targets.period_start
-            and daily_actuals_by_metric.activity_date <= targets.period_end
+            and targets.period_start <= daily_actuals_by_metric.activity_date
+            and targets.period_end >= daily_actuals_by_metric.activity_date
             and (
                 (targets.scope = 'rep' and targets.rep_id = daily_actuals_by_metric.rep_id)
                 or (targets.scope = 'team' and targets.team_key = daily_actuals_by_metric.team_key)
@@ -104,8 +104,8 @@ employed_members as (
     from targets
     inner join reps
         on
-            (reps.hired_date is null or reps.hired_date <= targets.period_end)
-            and (reps.left_date is null or reps.left_date >= targets.period_start)
+            (reps.hired_date is null or targets.period_end >= reps.hired_date)
+            and (reps.left_date is null or targets.period_start <= reps.left_date)
             and (
                 (targets.scope = 'rep' and targets.rep_id = reps.rep_id)
                 or targets.scope = 'company'
@@ -117,8 +117,13 @@ employed_members as (
                         where
                             team_periods.rep_id = reps.rep_id
                             and team_periods.team_key = targets.team_key
-                            and (team_periods.valid_from_date is null or team_periods.valid_from_date <= targets.period_end)
-                            and (team_periods.valid_to_date is null or team_periods.valid_to_date > targets.period_start)
+                            and (
+                                team_periods.valid_from_date is null
+                                or team_periods.valid_from_date <= targets.period_end
+                            )
+                            and (
+                                team_periods.valid_to_date is null or team_periods.valid_to_date > targets.period_start
+                            )
                     )
                 )
             )
@@ -159,8 +164,8 @@ final as (
     select
         targets.target_id,
         {{ count_or_zero('member_counts.member_reps') }} as member_reps,
-        coalesce(member_counts.member_reps, 0) = 0 as is_without_members,
-        cast(coalesce(credit_totals.actual_value, 0) as decimal(18, 2)) as actual_value
+        cast(coalesce(credit_totals.actual_value, 0) as decimal(18, 2)) as actual_value,
+        coalesce(member_counts.member_reps, 0) = 0 as is_without_members
     from targets
     left join member_counts
         on targets.target_id = member_counts.target_id

@@ -36,14 +36,14 @@ target_overlaps as (
     from targets
     inner join months
         on
-            months.month_end >= targets.period_start
-            and months.month_start <= targets.period_end
+            targets.period_start <= months.month_end
+            and targets.period_end >= months.month_start
 ),
 
 grains_ranked as (
     select
         target_overlaps.*,
-        case period_grain
+        case target_overlaps.period_grain
             when 'month' then 1
             when 'quarter' then 2
             when 'year' then 3
@@ -55,8 +55,13 @@ grains_ranked as (
 finest as (
     select
         grains_ranked.*,
-        grain_order = min(grain_order) over (
-            partition by scope, rep_id, team_key, metric, month_start
+        grains_ranked.grain_order = min(grains_ranked.grain_order) over (
+            partition by
+                grains_ranked.scope,
+                grains_ranked.rep_id,
+                grains_ranked.team_key,
+                grains_ranked.metric,
+                grains_ranked.month_start
         ) as is_finest_grain
     from grains_ranked
 ),

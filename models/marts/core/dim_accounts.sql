@@ -34,9 +34,11 @@ reps as (
 ),
 
 referenced_accounts as (
-    select account_id from orders where not is_unknown_account
+    select account_id from orders
+    where not is_unknown_account
     union
-    select account_id from opportunities where not is_unknown_account
+    select account_id from opportunities
+    where not is_unknown_account
     union
     select account_id from subscriptions
 ),

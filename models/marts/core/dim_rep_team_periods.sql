@@ -10,9 +10,9 @@ with
 versions as (
     select
         base_reps.rep_id,
-        coalesce(base_reps.team, 'unassigned') as team,
         base_reps.updated_at,
-        base_reps._row_hash
+        base_reps._row_hash,
+        coalesce(base_reps.team, 'unassigned') as team
     from {{ ref('base_crm__sales_reps') }} as base_reps
     inner join {{ ref('stg_crm__sales_reps') }} as kept_reps
         on base_reps.rep_id = kept_reps.rep_id
@@ -99,12 +99,12 @@ all_periods as (
 final as (
     select
         rep_id,
-        row_number() over (partition by rep_id order by valid_from_date asc nulls first) as period_number,
         team,
         team_key,
-        valid_to_date is null as is_current,
         valid_from_date,
-        valid_to_date
+        valid_to_date,
+        row_number() over (partition by rep_id order by valid_from_date asc nulls first) as period_number,
+        valid_to_date is null as is_current
     from all_periods
 )
 

@@ -35,8 +35,7 @@ months as (
 
 -- the company's trailing-12-month churn rate at the as-of month
 trailing_churn as (
-    select
-        customer_value.trailing_12m_monthly_churn_rate
+    select customer_value.trailing_12m_monthly_churn_rate
     from customer_value
     inner join months
         on customer_value.month_start = months.month_start

@@ -81,10 +81,10 @@ period_deals as (
     from fiscal_months
     inner join fiscal_months as deal_months
         on
-            deal_months.fiscal_year = fiscal_months.fiscal_year
-            and deal_months.month_start <= fiscal_months.month_start
+            fiscal_months.fiscal_year = deal_months.fiscal_year
+            and fiscal_months.month_start >= deal_months.month_start
     inner join segment_deals
-        on segment_deals.closed_month = deal_months.month_start
+        on deal_months.month_start = segment_deals.closed_month
 ),
 
 period_cycles as (
