@@ -1,4 +1,5 @@
-"""Summarise a built warehouse: row accounting, quarantine reasons, unknown labels, marts and KPI views."""
+"""Summarise a built warehouse: row accounting, quarantine reasons, rows kept with a data-quality warning,
+unknown labels, marts and KPI views (warning about KPI views without rows)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class WarehouseSummary:
 
     accounting: list[tuple] = field(default_factory=list)
     quarantine_reasons: list[tuple[str, str, int]] = field(default_factory=list)
+    warnings: list[tuple[str, str, int]] = field(default_factory=list)
     unmapped_labels: list[tuple[str, str, int]] = field(default_factory=list)
     relations: list[tuple[str, str, str, int]] = field(default_factory=list)
 
@@ -38,6 +40,11 @@ def read_summary(
         if _exists(con, dq_schema, "int_raw_rows_quarantined"):
             summary.quarantine_reasons = con.execute(
                 f"select table_name, reason, count(*) from {dq_schema}.int_raw_rows_quarantined "
+                "group by all order by 3 desc, 1, 2"
+            ).fetchall()
+        if _exists(con, dq_schema, "int_raw_rows_flagged"):
+            summary.warnings = con.execute(
+                f"select table_name, warning, count(*) from {dq_schema}.int_raw_rows_flagged "
                 "group by all order by 3 desc, 1, 2"
             ).fetchall()
         if _exists(con, dq_schema, "int_unmapped_labels"):
@@ -71,6 +78,9 @@ def format_summary(summary: WarehouseSummary) -> list[str]:
     if summary.quarantine_reasons:
         lines.append("Quarantined rows by reason (intermediate.int_raw_rows_quarantined):")
         lines += [f"  {table:<28} {reason:<28} {n:>7,}" for table, reason, n in summary.quarantine_reasons]
+    if summary.warnings:
+        lines.append("Rows kept with a data-quality warning (intermediate.int_raw_rows_flagged):")
+        lines += [f"  {table:<28} {warning:<28} {n:>7,}" for table, warning, n in summary.warnings]
     if summary.unmapped_labels:
         lines.append("Unknown labels (extend seeds/stage_mapping.csv or seeds/channel_mapping.csv):")
         lines += [
@@ -80,6 +90,12 @@ def format_summary(summary: WarehouseSummary) -> list[str]:
         kpis = [r for r in summary.relations if r[1].startswith("kpi_")]
         others = [r for r in summary.relations if not r[1].startswith("kpi_")]
         lines.append(f"Marts: {len(others)} fact/dimension tables, {len(kpis)} KPI views")
+        empty = [name for _, name, _, rows in kpis if rows == 0]
+        if empty:
+            lines.append(
+                "WARNING: KPI views with no rows (their inputs are absent or empty; validation fails when "
+                "an input has rows): " + ", ".join(empty)
+            )
         lines += [
             f"  {schema}.{name:<40} {kind:<6} {rows:>9,} rows"
             for schema, name, kind, rows in summary.relations

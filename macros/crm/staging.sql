@@ -7,6 +7,8 @@
       _raw_key                    the key as text, for the quarantine report
       _key_is_invalid             a key column is missing or unparseable
       _version_rank               1 for the current version of a key (latest updated_at)
+      _first_seen_at              earliest updated_at of any version of the key (NULL without updated_at):
+                                  the first time the extract saw the record, a documented date fallback
       _missing_required_column    first required column that is empty
       _unparseable_column / _unparseable_reason / _unparseable_value
     lower / upper: columns to lower-case or upper-case; collapse: inner whitespace collapsed;
@@ -50,7 +52,12 @@
                 order by
                     {% if 'updated_at' in names %}updated_at desc nulls last,{% endif %}
                     _row_hash
-            ) as _version_rank
+            ) as _version_rank,
+            {%- if 'updated_at' in names %}
+            min(updated_at) over (partition by {{ key | join(', ') }}) as _first_seen_at
+            {%- else %}
+            cast(null as {{ dbt.type_timestamp() }}) as _first_seen_at
+            {%- endif %}
         from (
             select
                 _row_hash,
@@ -193,4 +200,15 @@
         'reason': 'orphaned_' ~ column,
         'detail': column,
     }) -}}
+{%- endmacro %}
+
+{#- Data-quality warnings: conditions under which staging KEEPS a row (its business can be interpreted
+    without the broken or missing value) but flags it and counts it. Each warning is {flag, when, detail}
+    and becomes a boolean column `flag`, true only on kept rows where `when` holds; int_raw_rows_flagged
+    lists every flagged row and the run summary counts them. The warnings of each table are declared once,
+    in crm_warning_rules() (macros/crm/warnings.sql). Use after crm_disposition() has set _disposition. -#}
+{% macro crm_warning_flags(table_name) -%}
+    {%- for w in crm_warning_rules(table_name) %}
+    coalesce(_disposition = 'kept' and ({{ w.when }}), false) as {{ w.flag }}{{ "," if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

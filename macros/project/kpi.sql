@@ -65,3 +65,40 @@
             rep_months.rep_id = employed.rep_id
             and rep_months.month_start = employed.month_start
 {%- endmacro %}
+
+{#- The months of a KPI view: every month of dim_months from the first month with activity to the as-of
+    month, so a month without activity shows zeros and a view whose input is empty has no rows (D10).
+    `activity` names a CTE (or relation) with a month column. Columns: month_start, month_end,
+    is_complete_month, is_as_of_month, as_of_date. Left join the view's monthly figures to it. -#}
+{% macro kpi_months(activity, month_column='month_start') -%}
+    select
+        months.month_start,
+        months.month_end,
+        months.is_complete_month,
+        months.is_as_of_month,
+        months.as_of_date
+    from {{ ref('dim_months') }} as months
+    where months.month_start >= (select min(activity.{{ month_column }}) from {{ activity }} as activity)
+{%- endmacro %}
+
+{#- The pipeline snapshot dates: each month end of dim_months before the as-of month, plus the as-of date.
+    Columns: snapshot_date, month_start, is_complete_month, is_as_of_snapshot. -#}
+{% macro pipeline_snapshot_dates() -%}
+    select
+        months.month_end as snapshot_date,
+        months.month_start,
+        months.is_complete_month,
+        false as is_as_of_snapshot
+    from {{ ref('dim_months') }} as months
+    where not months.is_as_of_month
+
+    union all
+
+    select
+        months.as_of_date as snapshot_date,
+        months.month_start,
+        months.is_complete_month,
+        true as is_as_of_snapshot
+    from {{ ref('dim_months') }} as months
+    where months.is_as_of_month
+{%- endmacro %}

@@ -12,8 +12,12 @@
     (order lines and subscriptions -> products). -#}
 {% test relationships_if_present(model, column_name, to, field, raw_table) %}
     {%- if crm_table_exists(raw_table) %}
+    with child as (
+        select * from {{ model }}
+    )
+
     select child.{{ column_name }}
-    from {{ model }} as child
+    from child
     left join {{ to }} as parent on child.{{ column_name }} = parent.{{ field }}
     where child.{{ column_name }} is not null and parent.{{ field }} is null
     {%- else %}

@@ -1,7 +1,7 @@
 """What to validate and what to serve, discovered from the dbt manifest (never a hard-coded model list).
 
 - Served: every enabled model named kpi_*, fct_* or dim_*, plus the data-quality tables
-  int_raw_rows_quarantined, int_raw_rows_accounted and int_unmapped_labels.
+  int_raw_rows_quarantined, int_raw_rows_accounted, int_raw_rows_flagged and int_unmapped_labels.
 - Validated: every model whose YAML declares `config.meta.checks` (docs/marts.md, last section):
 
       checks:
@@ -12,6 +12,9 @@
         ratios: [[deals_won, closed_deals]] # numerator <= denominator
         non_negative: [deals_won, won_amount]
         not_null: [rep_id]
+        rows_when_inputs_have_rows:         # the model must have rows when any input has (flagged) rows:
+          - fct_revenue_events              # an empty KPI view over non-empty inputs is news
+          - {model: fct_opportunities, flag: is_won}
 """
 
 from __future__ import annotations
@@ -31,10 +34,11 @@ DATA_QUALITY_MODELS = (
     "int_raw_rows_quarantined",
     "int_raw_rows_accounted",
     "int_raw_rows_rejected",
+    "int_raw_rows_flagged",
     "int_unmapped_labels",
 )
 LIST_KEYS = ("grain", "nullable_grain", "bounded_rates", "non_negative", "not_null")
-CHECK_KEYS = (*LIST_KEYS, "month_column", "ratios")
+CHECK_KEYS = (*LIST_KEYS, "month_column", "ratios", "rows_when_inputs_have_rows")
 COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
@@ -85,6 +89,8 @@ class Checks:
     ratios: tuple[tuple[str, str], ...] = ()
     non_negative: tuple[str, ...] = ()
     not_null: tuple[str, ...] = ()
+    # (model name, boolean flag column or None): inputs whose (flagged) rows oblige this model to have rows
+    rows_when_inputs_have_rows: tuple[tuple[str, str | None], ...] = ()
 
     @classmethod
     def from_meta(cls, meta: object) -> Checks:
@@ -105,7 +111,10 @@ class Checks:
             if not isinstance(pair, list | tuple) or len(pair) != 2:
                 raise ChecksError(f"ratios entries must be [numerator, denominator], got {pair!r}")
             ratios.append((_column(pair[0], "ratios"), _column(pair[1], "ratios")))
-        return cls(month_column=month, ratios=tuple(ratios), **lists)
+        inputs = [_input(entry) for entry in meta.get("rows_when_inputs_have_rows") or []]
+        return cls(
+            month_column=month, ratios=tuple(ratios), rows_when_inputs_have_rows=tuple(inputs), **lists
+        )
 
     def merged(self, extra: Checks) -> Checks:
         """These checks plus extra ones (grain and month column are replaced when the extra sets them)."""
@@ -117,6 +126,7 @@ class Checks:
             ratios=self.ratios + extra.ratios,
             non_negative=self.non_negative + extra.non_negative,
             not_null=self.not_null + extra.not_null,
+            rows_when_inputs_have_rows=self.rows_when_inputs_have_rows + extra.rows_when_inputs_have_rows,
         )
 
     def columns(self) -> list[str]:
@@ -134,12 +144,25 @@ class CheckedModel:
     relation: Relation
     checks: Checks | None
     error: str | None = None
+    # the relations of checks.rows_when_inputs_have_rows, with their flag column (resolved from the manifest)
+    inputs: tuple[tuple[Relation, str | None], ...] = ()
 
 
 def _column(value: object, key: str) -> str:
     if not isinstance(value, str) or not COLUMN.fullmatch(value):
         raise ChecksError(f"{key}: {value!r} is not a column name")
     return value
+
+
+def _input(entry: object) -> tuple[str, str | None]:
+    """One rows_when_inputs_have_rows entry: a model name, or {model: name, flag: boolean column}."""
+    key = "rows_when_inputs_have_rows"
+    if isinstance(entry, str):
+        return _column(entry, key), None
+    if isinstance(entry, dict) and "model" in entry and set(entry) <= {"model", "flag"}:
+        flag = entry.get("flag")
+        return _column(entry["model"], key), None if flag is None else _column(flag, key)
+    raise ChecksError(f"{key} entries are a model name or {{model, flag}}, got {entry!r}")
 
 
 def _columns(values: object, key: str) -> list[str]:
@@ -192,6 +215,7 @@ def checked_models(manifest: dict[str, Any], extra: dict[str, object] | None = N
     extra = extra or {}
     found: list[CheckedModel] = []
     names = set()
+    relations = {n["name"]: n for n in _models(manifest)}
     for node in _models(manifest):
         meta = _meta_checks(node)
         if meta is None and node["name"] not in extra:
@@ -202,7 +226,11 @@ def checked_models(manifest: dict[str, Any], extra: dict[str, object] | None = N
             checks = Checks.from_meta(meta) if meta is not None else Checks()
             if node["name"] in extra:
                 checks = checks.merged(Checks.from_meta(extra[node["name"]]))
-            found.append(CheckedModel(relation, checks))
+            missing = [m for m, _ in checks.rows_when_inputs_have_rows if m not in relations]
+            if missing:
+                raise ChecksError(f"rows_when_inputs_have_rows names models not in the manifest: {missing}")
+            inputs = tuple((_relation(relations[m]), flag) for m, flag in checks.rows_when_inputs_have_rows)
+            found.append(CheckedModel(relation, checks, inputs=inputs))
         except ChecksError as exc:
             found.append(CheckedModel(relation, None, f"invalid meta.checks: {exc}"))
     unknown = sorted(set(extra) - names)

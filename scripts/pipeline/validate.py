@@ -13,6 +13,10 @@ Check -> expectation:
   ratios         expect_column_pair_values_a_to_be_greater_than_b (denominator >= numerator)
   non_negative   expect_column_values_to_be_between min 0
   not_null       expect_column_values_to_not_be_null
+  rows_when_inputs_have_rows
+                 expect_table_row_count_to_be_between min 1, added only when an input (optionally only its
+                 rows where a boolean flag column is true) has rows: a KPI view that is empty although its
+                 inputs are not is news; the report lists it under empty_kpi_views (run history)
 Every column a check names must exist (expect_table_columns_to_match_set, not exact). NULLs pass the range
 and pair checks.
 """
@@ -70,6 +74,8 @@ class ValidationReport:
     successful: int = 0
     failures: list[ExpectationFailure] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)
+    # models with no rows although an input they need has rows: {model, inputs: {input: rows}}
+    empty_kpi_views: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +88,7 @@ class ValidationReport:
             "successful": self.successful,
             "failed": len(self.failures),
             "failures": [asdict(f) for f in self.failures],
+            "empty_kpi_views": self.empty_kpi_views,
         }
 
 
@@ -118,7 +125,9 @@ def _numeric(frame: pd.DataFrame, columns: list[str]) -> None:
                 log.debug("column %s is not numeric; left as it is", column)
 
 
-def _expectations(checks: Checks, present: set[str], derived_month: str | None) -> list[Any]:
+def _expectations(
+    checks: Checks, present: set[str], derived_month: str | None, inputs_with_rows: list[str] | None = None
+) -> list[Any]:
     """The GX expectations for one model (each carries meta.check and meta.columns)."""
     import great_expectations.expectations as gxe
 
@@ -174,7 +183,27 @@ def _expectations(checks: Checks, present: set[str], derived_month: str | None) 
         )
     for column in (c for c in checks.not_null if c in present and c not in grain):
         out.append(gxe.ExpectColumnValuesToNotBeNull(column=column, meta=meta("not_null", column)))
+    if inputs_with_rows:
+        out.append(
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value=1, meta=meta("rows_when_inputs_have_rows", *inputs_with_rows)
+            )
+        )
     return out
+
+
+def _input_rows(con: duckdb.DuckDBPyConnection, model: CheckedModel) -> dict[str, int]:
+    """Rows of each input the model needs (only those where its flag is true); absent relations count 0."""
+    counts: dict[str, int] = {}
+    for relation, flag in model.inputs:
+        label = relation.name if flag is None else f"{relation.name} where {flag}"
+        try:
+            where = f' where "{flag}"' if flag else ""
+            counts[label] = int(con.execute(f"select count(*) from {relation.sql}{where}").fetchone()[0])
+        except duckdb.Error as exc:
+            log.warning("input %s of %s cannot be counted: %s", label, model.relation.name, exc)
+            counts[label] = 0
+    return counts
 
 
 def _failure(model: str, result: Any) -> ExpectationFailure:
@@ -259,6 +288,17 @@ def validate_build(
             frame, present, rows = read
             report.row_counts[name] = rows
             checks = model.checks
+            input_rows = _input_rows(con, model)
+            inputs_with_rows = [label for label, n in input_rows.items() if n > 0]
+            if rows == 0 and inputs_with_rows:
+                report.empty_kpi_views.append(
+                    {"model": name, "inputs": {label: input_rows[label] for label in inputs_with_rows}}
+                )
+                log.warning(
+                    "%s has no rows although its inputs have rows: %s",
+                    name,
+                    ", ".join(f"{label} ({input_rows[label]:,})" for label in inputs_with_rows),
+                )
             _numeric(
                 frame, [*checks.bounded_rates, *(c for p in checks.ratios for c in p), *checks.non_negative]
             )
@@ -271,7 +311,9 @@ def validate_build(
                 derived = f"months_contiguous__{checks.month_column}"
                 frame[derived] = month_gaps(frame, checks.month_column, others)
             # built whole, then added once: adding expectations one by one re-serialises the suite each time
-            suite = gx.ExpectationSuite(name=name, expectations=_expectations(checks, present, derived))
+            suite = gx.ExpectationSuite(
+                name=name, expectations=_expectations(checks, present, derived, inputs_with_rows)
+            )
             suite = context.suites.add(suite)
             batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
                 "all_rows"
@@ -282,6 +324,11 @@ def validate_build(
             report.evaluated += int(stats.get("evaluated_expectations", 0))
             report.successful += int(stats.get("successful_expectations", 0))
             failed = [_failure(name, r) for r in result.results if not r.success]
+            for failure in failed:
+                if failure.check == "rows_when_inputs_have_rows":
+                    failure.error = "no rows although its inputs have rows: " + ", ".join(
+                        f"{label} ({input_rows[label]:,})" for label in inputs_with_rows
+                    )
             report.failures += failed
             log.log(
                 logging.ERROR if failed else logging.INFO,

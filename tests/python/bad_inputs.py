@@ -10,6 +10,12 @@ each bad row must get the disposition and quarantine reason listed here (docs/st
 Rows reference parents that exist in the clean data (its first active rep, an account, an order, ...),
 and use dates inside its history, so a repaired row is an ordinary row of the data set. Timestamps written
 without an offset are Jakarta wall-clock time (raw_timezone defaults to the reporting zone).
+
+Staging keeps what can be interpreted (docs/staging_rules.md): a row whose reference is missing or
+unresolved, or whose dates are odd, is kept with a data-quality warning (BadRow.warning, listed in
+int_raw_rows_flagged) and is its own repaired equivalent. Three parents that have children are corrupted
+(a rep, an account and a product referenced by orders and order lines: a newer invalid version replaces
+each): the parent is quarantined, and its children must keep their money (Catalog.corrupted_parents).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from scripts.contract import load_contract
@@ -36,6 +43,18 @@ class BadRow:
     disposition: str
     reason: str | None = None
     repaired: dict[str, str | None] | None = None  # the row in the repaired data set; None: absent there
+    warning: str | None = None  # the data-quality warning of a kept row (int_raw_rows_flagged.warning)
+
+
+@dataclass
+class CorruptedParent:
+    """A parent row of the clean data that a newer invalid version replaces, and its children's keys."""
+
+    table: str
+    key: str
+    child_table: str
+    child_column: str
+    child_keys: list[str]
 
 
 @dataclass
@@ -43,6 +62,7 @@ class Catalog:
     rows: list[BadRow] = field(default_factory=list)
     # rows of the clean data set that the repaired data set drops (a newer invalid version replaces them)
     removed: list[tuple[str, str, str]] = field(default_factory=list)  # (table, key column, key value)
+    corrupted_parents: list[CorruptedParent] = field(default_factory=list)
 
     @property
     def kinds(self) -> list[str]:
@@ -56,16 +76,44 @@ class Catalog:
         disposition: str,
         reason: str | None = None,
         repaired: dict | None = None,
+        warning: str | None = None,
     ) -> None:
         unknown = set(row) - set(CONTRACT[table].column_names)
         assert not unknown, f"{kind}: {table} has no column(s) {unknown}"
-        self.rows.append(BadRow(kind, table, row, disposition, reason, repaired))
+        self.rows.append(BadRow(kind, table, row, disposition, reason, repaired, warning))
 
     def quarantine(self, kind: str, table: str, row: dict, reason: str) -> None:
         self.add(kind, table, row, "quarantined", reason)
 
     def repair(self, kind: str, table: str, row: dict, repaired: dict) -> None:
         self.add(kind, table, row, "kept", None, {**row, **repaired})
+
+    def flag(self, kind: str, table: str, row: dict, warning: str) -> None:
+        """A row staging keeps with a warning: it is its own repaired equivalent."""
+        self.add(kind, table, row, "kept", None, dict(row), warning)
+
+    def corrupt_parent(
+        self,
+        kind: str,
+        table: str,
+        parent: dict,
+        invalid: dict,
+        reason: str,
+        children: tuple[str, str, list[str]],
+    ) -> None:
+        """Replace a clean parent by a newer invalid version (quarantined; the clean one superseded and
+        dropped from the repaired set) and record the children that must keep their money."""
+        key = CONTRACT[table].key[0]
+        newer = datetime.fromisoformat(str(parent["updated_at"])) + timedelta(minutes=1)
+        self.add(
+            kind, table, {**parent, **invalid, "updated_at": newer.isoformat(sep=" ")}, "quarantined", reason
+        )
+        self.removed.append((table, key, parent[key]))
+        child_table, child_column, child_keys = children
+        assert child_keys, f"{kind}: the parent has no children"
+        self.corrupted_parents.append(
+            CorruptedParent(table, parent[key], child_table, child_column, child_keys)
+        )
 
 
 def read_table(raw_dir: Path, table: str) -> list[dict[str, str | None]]:
@@ -107,6 +155,23 @@ def catalog_for(clean: dict[str, list[dict]]) -> Catalog:
     order = clean["orders"][0]
     lead = next(r for r in clean["leads"] if not r.get("converted_at"))
     cat = Catalog()
+
+    # parents with children, other than the ones the rows below reference: a rep named on orders, an
+    # account that orders belong to, a product sold on order lines
+    rep_orders: dict[str, list[str]] = {}
+    account_orders: dict[str, list[str]] = {}
+    for o in clean["orders"]:
+        if o.get("rep_id") and o["rep_id"] != rep:
+            rep_orders.setdefault(o["rep_id"], []).append(o["order_id"])
+        if o["account_id"] != account:
+            account_orders.setdefault(o["account_id"], []).append(o["order_id"])
+    product_lines: dict[str, list[str]] = {}
+    for line_row in clean["order_lines"]:
+        if line_row["product_id"] != product:
+            product_lines.setdefault(line_row["product_id"], []).append(line_row["order_line_id"])
+    parent_rep = next(r for r in clean["sales_reps"] if r["rep_id"] in rep_orders)
+    parent_account = next(a for a in clean["accounts"] if a["account_id"] in account_orders)
+    parent_product = next(p for p in clean["products"] if p["product_id"] in product_lines)
 
     def opp(opportunity_id: str, **values: str | None) -> dict:
         return {
@@ -259,7 +324,7 @@ def catalog_for(clean: dict[str, list[dict]]) -> Catalog:
     cat.quarantine(
         "missing_required_value",
         "order_lines",
-        line("BAD-SOL-NOPRD", order["order_id"], product_id=""),
+        line("BAD-SOL-NOQTY", order["order_id"], quantity=""),
         "missing_required_value",
     )
     cat.quarantine(
@@ -291,8 +356,43 @@ def catalog_for(clean: dict[str, list[dict]]) -> Catalog:
         },
         "unknown_label",
     )
+    # a line without its order has no status, date or currency: it cannot be interpreted
     cat.quarantine(
         "orphaned_key",
+        "order_lines",
+        line("BAD-SOL-ORPHAN", "SO-99999"),
+        "orphaned_order_id",
+    )
+    # a parent quarantined for its own reason no longer takes its children with it: they are kept and
+    # flagged, their money counted (the account becomes an inferred member of dim_accounts)
+    cat.quarantine(
+        "orphan_cascade", "accounts", acc("BAD-ACC-PARENT", created_at="kemarin"), "unparseable_timestamp"
+    )
+    cat.flag(
+        "orphan_cascade",
+        "opportunities",
+        opp("BAD-OPP-CHILD", account_id="BAD-ACC-PARENT"),
+        "account_unresolved",
+    )
+    cat.add(
+        "orphan_cascade",
+        "opportunity_stage_history",
+        {
+            "opportunity_id": "BAD-OPP-CHILD",
+            "entered_at": "2026-08-03 02:00:00",
+            "stage_name": "Prospecting",
+            "amount": "75000000.00",
+        },
+        "kept",
+        repaired={
+            "opportunity_id": "BAD-OPP-CHILD",
+            "entered_at": "2026-08-03 02:00:00",
+            "stage_name": "Prospecting",
+            "amount": "75000000.00",
+        },
+    )
+    cat.flag(
+        "unresolved_account_on_contact",
         "contacts",
         {
             "contact_id": "BAD-CON-ORPHAN",
@@ -302,30 +402,10 @@ def catalog_for(clean: dict[str, list[dict]]) -> Catalog:
             "updated_at": "2026-08-01 03:00:00",
             "is_deleted": "false",
         },
-        "orphaned_account_id",
+        "account_unresolved",
     )
-    # a parent quarantined for its own reason takes its children with it
-    cat.quarantine(
-        "orphan_cascade", "accounts", acc("BAD-ACC-PARENT", created_at="kemarin"), "unparseable_timestamp"
-    )
-    cat.quarantine(
-        "orphan_cascade",
-        "opportunities",
-        opp("BAD-OPP-CHILD", account_id="BAD-ACC-PARENT"),
-        "orphaned_account_id",
-    )
-    cat.quarantine(
-        "orphan_cascade",
-        "opportunity_stage_history",
-        {
-            "opportunity_id": "BAD-OPP-CHILD",
-            "entered_at": "2026-08-03 02:00:00",
-            "stage_name": "Prospecting",
-            "amount": "75000000.00",
-        },
-        "orphaned_opportunity_id",
-    )
-    cat.quarantine(
+    # a deal closed before it was created: kept, flagged, no sales cycle
+    cat.flag(
         "close_before_create",
         "opportunities",
         opp(
@@ -335,7 +415,52 @@ def catalog_for(clean: dict[str, list[dict]]) -> Catalog:
             is_won="true",
             closed_at="2026-07-01 02:00:00",
         ),
-        "close_before_create",
+        "closed_before_created",
+    )
+    # early-stage deals without an account or an owner are kept (unknown account, unassigned rep)
+    cat.flag(
+        "deal_without_account",
+        "opportunities",
+        opp("BAD-OPP-NOACC", account_id=None),
+        "account_missing",
+    )
+    cat.flag(
+        "deal_owner_unresolved",
+        "opportunities",
+        opp("BAD-OPP-NOREP", owner_rep_id="REP-99999"),
+        "owner_unresolved",
+    )
+    cat.flag(
+        "order_line_without_product",
+        "order_lines",
+        line("BAD-SOL-NOPRD", order["order_id"], product_id=""),
+        "product_missing",
+    )
+    # parents with children, replaced by a newer invalid version: the parent is quarantined, the children
+    # keep their money (credit falls back, the account is inferred, the category is 'uncategorised')
+    cat.corrupt_parent(
+        "corrupted_rep_with_orders",
+        "sales_reps",
+        parent_rep,
+        {"hired_date": "kemarin"},
+        "unparseable_timestamp",
+        ("orders", "rep_id", rep_orders[parent_rep["rep_id"]]),
+    )
+    cat.corrupt_parent(
+        "corrupted_account_with_orders",
+        "accounts",
+        parent_account,
+        {"created_at": "kemarin"},
+        "unparseable_timestamp",
+        ("orders", "account_id", account_orders[parent_account["account_id"]]),
+    )
+    cat.corrupt_parent(
+        "corrupted_product_with_order_lines",
+        "products",
+        parent_product,
+        {"list_price": "-5"},
+        "negative_value",
+        ("order_lines", "product_id", product_lines[parent_product["product_id"]]),
     )
     cat.quarantine(
         "end_before_start",

@@ -10,8 +10,10 @@ mapping through the seeds' CSV files, currency conversion and time zones:
 - Money converts to the reporting currency at the nearest rate on or before the transaction date (the
   reporting-zone date of the transaction), each raw money column rounded to the cent on its own, as
   staging adds `<column>_reporting` (staging_rules.md). A line's net value is then quantity * unit_price -
-  discount_amount in the reporting currency, rounded to the cent.
-- Nothing dated after the as-of date counts.
+  discount_amount in the reporting currency, rounded to the cent. Bookings take the order date's rate,
+  revenue the invoice date's (docs/decisions.md D41): a line has two values.
+- Nothing dated after the as-of date counts; a cancellation or refund counts in the month it happened
+  (cancelled_at / refunded_at, else the order's updated_at, never before the order / invoice; D36).
 
 `compare()` is the comparator the cross-check tests use: money exact to the cent, counts exact, ratios
 within a floating-point tolerance, values the views round to 2 decimals within half a cent.
@@ -139,8 +141,15 @@ class RawData:
             )
         return out
 
-    def local_dates(self, values: pd.Series) -> list[date | None]:
-        """Reporting-zone calendar dates of raw timestamp text or of UTC instants (None for missing)."""
+    def moments(self, values: pd.Series | list) -> list[pd.Timestamp | None]:
+        """Raw timestamp text as a list of UTC instants (None for missing), by the rule of instants()."""
+        series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="object")
+        return [None if pd.isna(v) else v for v in self.instants(series)]
+
+    def local_dates(self, values: pd.Series | list) -> list[date | None]:
+        """Reporting-zone calendar dates of raw timestamp text, of UTC instants or of a list of instants."""
+        if isinstance(values, list):
+            values = pd.Series(values, dtype="datetime64[us, UTC]")
         instants = values if isinstance(values.dtype, pd.DatetimeTZDtype) else self.instants(values)
         local = instants.dt.tz_convert(self.timezone)
         return [None if pd.isna(v) else v.date() for v in local]
@@ -157,14 +166,19 @@ class RawData:
 
     def rate(self, code: str, day: date) -> Decimal:
         """The rate of the nearest currency_rates day on or before `day`; the reporting currency is 1."""
+        found = self.rate_or_none(code, day)
+        if found is None:
+            raise ValueError(f"no {code.strip().upper()} rate on or before {day}")
+        return found
+
+    def rate_or_none(self, code: str, day: date) -> Decimal | None:
+        """As rate(), None when the currency has no rate on or before `day`."""
         code = code.strip().upper()
         if code == self.reporting_currency:
             return Decimal(1)
         days, values = self._rates[code]
         index = bisect.bisect_right(days, day) - 1
-        if index < 0:
-            raise ValueError(f"no {code} rate on or before {day}")
-        return values[index]
+        return None if index < 0 else values[index]
 
     def convert(self, amount: object, code: str, day: date) -> Decimal | None:
         """A raw money value converted to the reporting currency, rounded to the cent."""
@@ -229,32 +243,41 @@ def opportunities(raw: RawData) -> pd.DataFrame:
 
 
 def order_lines_reporting(raw: RawData) -> pd.DataFrame:
-    """Order lines with their order's fields and net value in the reporting currency.
+    """Order lines with their net value in the reporting currency, twice (D41):
 
-    Each money column converts at the order's date (ordered_at, reporting zone) and is rounded to the
-    cent; net = quantity * unit_price - discount_amount (a missing discount is 0), rounded to the cent.
+    - net: at the order date's rate (the bookings value);
+    - invoiced_net: at the invoice date's rate (the revenue value); an order not invoiced takes its order
+      date, and an invoice dated before every rate of the currency takes the order date's rate.
+    Each money column converts on its own and is rounded to the cent; net = quantity * unit_price -
+    discount_amount (a missing discount is 0), rounded to the cent.
     """
     orders = raw.table("orders")
     lines = raw.table("order_lines")
     if orders.empty or lines.empty:
-        return pd.DataFrame(columns=["order_line_id", "order_id", "net"])
+        return pd.DataFrame(columns=["order_line_id", "order_id", "net", "invoiced_net"])
     orders["ordered_date"] = raw.local_dates(orders["ordered_at"])
+    orders["invoiced_date"] = raw.local_dates(orders["invoiced_at"])
     merged = lines.merge(orders, on="order_id", how="inner", validate="many_to_one")
-    nets = []
+    nets, invoiced_nets = [], []
     for r in merged.itertuples():
         quantity = Decimal(r.quantity)
-        price = raw.convert(r.unit_price, r.currency_code, r.ordered_date)
-        discount = raw.convert(
-            r.discount_amount if pd.notna(r.discount_amount) else "0", r.currency_code, r.ordered_date
-        )
-        nets.append(cents(quantity * price - discount))
+        discount_text = r.discount_amount if pd.notna(r.discount_amount) else "0"
+        order_rate = raw.rate(r.currency_code, r.ordered_date)
+        invoice_rate = raw.rate_or_none(r.currency_code, r.invoiced_date or r.ordered_date) or order_rate
+        for rate, out in ((order_rate, nets), (invoice_rate, invoiced_nets)):
+            price = cents(Decimal(r.unit_price) * rate)
+            discount = cents(Decimal(discount_text) * rate)
+            out.append(cents(quantity * price - discount))
     merged["net"] = nets
-    return merged[["order_line_id", "order_id", "net"]]
+    merged["invoiced_net"] = invoiced_nets
+    return merged[["order_line_id", "order_id", "net", "invoiced_net"]]
 
 
 def orders_dated(raw: RawData) -> pd.DataFrame:
-    """Orders placed by the as-of date, with status, local dates, whether the invoice and the refund
-    count by the as-of date, and the refund date (updated_at, never before the invoice)."""
+    """Orders placed by the as-of date, with status, local dates, whether the invoice, the cancellation
+    and the refund count by the as-of date, and their dates: a cancellation at cancelled_at, else
+    updated_at, never before the order; a refund at refunded_at, else updated_at, never before the invoice
+    (and without either, at the order / invoice itself)."""
     orders = raw.table("orders")
     if orders.empty:
         return pd.DataFrame(
@@ -265,18 +288,32 @@ def orders_dated(raw: RawData) -> pd.DataFrame:
                 "ordered_date",
                 "invoiced_date",
                 "refund_date",
+                "cancel_date",
                 "is_invoiced",
                 "is_refunded",
+                "is_cancelled",
                 "opportunity_id",
             ]
         )
     orders["status"] = [label(s) for s in orders["status"]]
     orders["ordered_date"] = raw.local_dates(orders["ordered_at"])
     orders["invoiced_date"] = raw.local_dates(orders["invoiced_at"])
-    invoiced_ts = raw.instants(orders["invoiced_at"])
-    updated_ts = raw.instants(orders["updated_at"])
-    refund_ts = updated_ts.where(updated_ts.notna() & (updated_ts >= invoiced_ts), invoiced_ts)
-    orders["refund_date"] = raw.local_dates(refund_ts)
+
+    def event_dates(column: str, floor_column: str) -> list[date | None]:
+        """The event's own time, else the last change, never before the floor (order or invoice)."""
+        own = raw.moments(orders[column]) if column in orders else [None] * len(orders)
+        updated = raw.moments(orders["updated_at"])
+        floors = raw.moments(orders[floor_column])
+        moments = []
+        for event, change, floor in zip(own, updated, floors, strict=True):
+            moment = event if event is not None else change
+            if floor is not None and (moment is None or moment < floor):
+                moment = floor
+            moments.append(moment)
+        return raw.local_dates(moments)
+
+    orders["refund_date"] = event_dates("refunded_at", "invoiced_at")
+    orders["cancel_date"] = event_dates("cancelled_at", "ordered_at")
     orders = orders[[d <= raw.as_of for d in orders["ordered_date"]]].copy()
     orders["is_invoiced"] = [
         s in INVOICED_STATUSES and d is not None and d <= raw.as_of
@@ -285,6 +322,10 @@ def orders_dated(raw: RawData) -> pd.DataFrame:
     orders["is_refunded"] = [
         inv and s == "refunded" and d is not None and d <= raw.as_of
         for inv, s, d in zip(orders["is_invoiced"], orders["status"], orders["refund_date"], strict=True)
+    ]
+    orders["is_cancelled"] = [
+        s == "cancelled" and d is not None and d <= raw.as_of
+        for s, d in zip(orders["status"], orders["cancel_date"], strict=True)
     ]
     return orders
 
@@ -295,7 +336,8 @@ def _spine(first: date | None, as_of: date) -> list[date]:
 
 # ----- KPI 1: revenue by month -----------------------------------------------------------------------
 def revenue_monthly(raw: RawData) -> pd.DataFrame:
-    """kpi_revenue_monthly: invoiced order lines by invoiced month, refunds negative in the refund month."""
+    """kpi_revenue_monthly: invoiced order lines by invoiced month (at the invoice date's rate), refunds
+    negative in the refund month. An order naming no account is revenue but no paying customer."""
     orders = orders_dated(raw)
     lines = order_lines_reporting(raw).merge(
         orders[["order_id", "account_id", "invoiced_date", "refund_date", "is_invoiced", "is_refunded"]],
@@ -303,10 +345,11 @@ def revenue_monthly(raw: RawData) -> pd.DataFrame:
     )
     events = []
     for r in lines.itertuples():
+        # revenue is worth what was invoiced, at the invoice date's rate; a refund reverses exactly that
         if r.is_invoiced:
-            events.append((month_of(r.invoiced_date), "invoice", r.net, r.order_id, r.account_id))
+            events.append((month_of(r.invoiced_date), "invoice", r.invoiced_net, r.order_id, r.account_id))
         if r.is_refunded:
-            events.append((month_of(r.refund_date), "refund", -r.net, r.order_id, r.account_id))
+            events.append((month_of(r.refund_date), "refund", -r.invoiced_net, r.order_id, r.account_id))
     first = min((e[0] for e in events), default=None)
     rows = []
     for month in _spine(first, raw.as_of):
@@ -321,7 +364,7 @@ def revenue_monthly(raw: RawData) -> pd.DataFrame:
                 "refunded_revenue": -sum((e[2] for e in refunds), Decimal(0)),
                 "invoiced_orders": len({e[3] for e in invoices}),
                 "refunded_orders": len({e[3] for e in refunds}),
-                "paying_customers": len({e[4] for e in invoices}),
+                "paying_customers": len({e[4] for e in invoices if not _missing(e[4])}),
             }
         )
     return pd.DataFrame(rows, columns=[*REVENUE.columns])
@@ -351,33 +394,38 @@ def sales_growth_monthly(raw: RawData) -> pd.DataFrame:
 
 # ----- KPI 3: bookings -------------------------------------------------------------------------------
 def bookings_monthly(raw: RawData) -> pd.DataFrame:
-    """kpi_bookings_monthly: value of orders received (not cancelled) by ordered month, split by the
-    originating opportunity's type (no opportunity: new business)."""
+    """kpi_bookings_monthly: net bookings. Every order placed by the as-of date adds its value (order
+    date's rate) in its order month; an order cancelled by the as-of date takes it away in the month of the
+    cancellation, never earlier (D36). Split by the originating opportunity's type (no opportunity: new
+    business); order counts are the orders received and the orders cancelled."""
     orders = orders_dated(raw)
-    orders = orders[orders["status"] != "cancelled"]
     amounts = order_lines_reporting(raw).groupby("order_id")["net"].apply(lambda s: sum(s, Decimal(0)))
     opps = opportunities(raw)
     types = dict(zip(opps["opportunity_id"], opps["opportunity_type"], strict=True))
-    booked = [
-        (
-            month_of(r.ordered_date),
-            types.get(r.opportunity_id, "new_business"),
-            amounts.get(r.order_id, Decimal(0)),
-        )
-        for r in orders.itertuples()
-    ]
-    first = min((b[0] for b in booked), default=None)
+    events = []  # (month, kind, type, signed amount)
+    for r in orders.itertuples():
+        kind = types.get(r.opportunity_id, "new_business")
+        value = amounts.get(r.order_id, Decimal(0))
+        events.append((month_of(r.ordered_date), "booking", kind, value))
+        if r.is_cancelled:
+            events.append((month_of(r.cancel_date), "cancellation", kind, -value))
+    first = min((e[0] for e in events), default=None)
     rows = []
     for month in _spine(first, raw.as_of):
-        here = [b for b in booked if b[0] == month]
+        here = [e for e in events if e[0] == month]
+        received = [e for e in here if e[1] == "booking"]
+        cancelled = [e for e in here if e[1] == "cancellation"]
         row: dict[str, Any] = {
             "month_start": month,
-            "bookings": sum((b[2] for b in here), Decimal(0)),
-            "booked_orders": len(here),
+            "bookings": sum((e[3] for e in here), Decimal(0)),
+            "gross_bookings": sum((e[3] for e in received), Decimal(0)),
+            "cancelled_bookings": -sum((e[3] for e in cancelled), Decimal(0)),
+            "booked_orders": len(received),
+            "cancelled_orders": len(cancelled),
         }
         for kind in OPPORTUNITY_TYPES:
-            row[f"{kind}_bookings"] = sum((b[2] for b in here if b[1] == kind), Decimal(0))
-            row[f"{kind}_orders"] = sum(1 for b in here if b[1] == kind)
+            row[f"{kind}_bookings"] = sum((e[3] for e in here if e[2] == kind), Decimal(0))
+            row[f"{kind}_orders"] = sum(1 for e in received if e[2] == kind)
         rows.append(row)
     return pd.DataFrame(rows, columns=[*BOOKINGS.columns])
 
@@ -395,6 +443,7 @@ def win_rate_monthly(raw: RawData) -> pd.DataFrame:
         here = closed[closed["month"] == month]
         won, lost = here[here["is_won"]], here[~here["is_won"]]
         won_amount = sum((a for a in won["amount_rep"] if a is not None), Decimal(0))
+        with_amount = sum(1 for a in won["amount_rep"] if a is not None)
         lost_amount = sum((a for a in lost["amount_rep"] if a is not None), Decimal(0))
         rows.append(
             {
@@ -407,40 +456,77 @@ def win_rate_monthly(raw: RawData) -> pd.DataFrame:
                 "lost_amount": lost_amount,
                 "closed_amount": won_amount + lost_amount,
                 "win_rate_by_amount": ratio(won_amount, won_amount + lost_amount),
-                "avg_won_deal_size": None if len(won) == 0 else cents(won_amount / len(won)),
+                # the average is over the won deals that have an amount (D35)
+                "avg_won_deal_size": None if with_amount == 0 else cents(won_amount / with_amount),
+                "won_deals_with_amount": with_amount,
+                "won_deals_without_amount": len(won) - with_amount,
             }
         )
     return pd.DataFrame(rows, columns=[*WIN_RATE.columns])
 
 
 # ----- KPI 7: sales cycle ----------------------------------------------------------------------------
-def sales_cycle_monthly(raw: RawData) -> pd.DataFrame:
-    """kpi_sales_cycle_monthly: won deals by close month x segment, cycle = whole days from the created
-    date to the closed date (reporting zone)."""
+def _median(values: list[int]) -> float | None:
+    values = sorted(values)
+    n = len(values)
+    if n == 0:
+        return None
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def sales_cycle_monthly(raw: RawData, fiscal_year_start_month: int = 1) -> pd.DataFrame:
+    """kpi_sales_cycle_monthly: won deals by close month x segment, plus segment 'all' for every segment
+    together; cycle = whole days from the created date to the closed date (reporting zone), none for a deal
+    closed before it was created (it counts in won_deals, not in the averages). Each row also has the
+    median over the fiscal quarter and fiscal year to date (deals closed from the period's first month)."""
     opps = opportunities(raw)
     won = opps[opps["is_won"]].copy()
     won = won[[d <= raw.as_of for d in won["closed_date"]]]
     won["month"] = [month_of(d) for d in won["closed_date"]]
-    won["cycle"] = [(c - s).days for s, c in zip(won["created_date"], won["closed_date"], strict=True)]
-    first = won["month"].min() if len(won) else None
+    created = raw.moments(won["created_at"])
+    closed = raw.moments(won["closed_ts"])
+    won["cycle"] = [
+        (c - s).days if closed_at >= created_at else None
+        for s, c, created_at, closed_at in zip(
+            won["created_date"], won["closed_date"], created, closed, strict=True
+        )
+    ]
+    deals = [(m, seg, c) for m, seg, c in zip(won["month"], won["segment"], won["cycle"], strict=True)]
+    deals += [(m, "all", c) for m, _, c in deals]
+
+    def fiscal_starts(month: date) -> tuple[date, date]:
+        """First month of the month's fiscal year and of its fiscal quarter."""
+        back = (month.month - fiscal_year_start_month) % 12
+        year_start = add_months(month, -back)
+        return year_start, add_months(year_start, (back // 3) * 3)
+
+    first = min((d[0] for d in deals), default=None)
     rows = []
     for month in _spine(first, raw.as_of):
-        for segment in sorted(set(won["segment"])):
-            cycles = sorted(won[(won["month"] == month) & (won["segment"] == segment)]["cycle"])
+        year_start, quarter_start = fiscal_starts(month)
+        for segment in sorted({d[1] for d in deals}):
+            mine = [d for d in deals if d[1] == segment]
+            here = [d[2] for d in mine if d[0] == month]
+            cycles = [c for c in here if c is not None]
+            quarter = [d[2] for d in mine if quarter_start <= d[0] <= month and d[2] is not None]
+            year = [d[2] for d in mine if year_start <= d[0] <= month and d[2] is not None]
             n = len(cycles)
-            median = None
-            if n:
-                median = cycles[n // 2] if n % 2 else (cycles[n // 2 - 1] + cycles[n // 2]) / 2
             rows.append(
                 {
                     "month_start": month,
                     "segment": segment,
-                    "won_deals": n,
+                    "is_all_segments": segment == "all",
+                    "won_deals": len(here),
+                    "won_deals_with_cycle": n,
                     "total_cycle_days": sum(cycles),
                     "avg_cycle_days": None if n == 0 else sum(cycles) / n,
-                    "median_cycle_days": median,
+                    "median_cycle_days": _median(cycles),
                     "min_cycle_days": min(cycles) if n else None,
                     "max_cycle_days": max(cycles) if n else None,
+                    "fiscal_quarter_to_date_won_deals_with_cycle": len(quarter),
+                    "fiscal_quarter_to_date_median_cycle_days": _median(quarter),
+                    "fiscal_year_to_date_won_deals_with_cycle": len(year),
+                    "fiscal_year_to_date_median_cycle_days": _median(year),
                 }
             )
     return pd.DataFrame(rows, columns=[*SALES_CYCLE.columns])
@@ -472,7 +558,10 @@ def lead_conversion_by_channel(raw: RawData) -> pd.DataFrame:
         opp_id = r.converted_opportunity_id if r.converted_opportunity_id in opps.index else None
         opp_id = opp_id or earliest.get(r.lead_id)
         won = opp_id is not None and bool(opps.at[opp_id, "is_won"])
-        days = (opps.at[opp_id, "closed_date"] - r.created_date).days if won else None
+        # days from the lead's creation to the win; none when the deal was won before the lead existed
+        days = None
+        if won and raw.moments([opps.at[opp_id, "closed_ts"]])[0] >= raw.moments([r.created_at])[0]:
+            days = (opps.at[opp_id, "closed_date"] - r.created_date).days
         cohort.append((month_of(r.created_date), channel, opp_id is not None, won, days))
     frame = pd.DataFrame(cohort, columns=["month", "channel", "to_opp", "to_customer", "days"])
     rows = []
@@ -480,7 +569,8 @@ def lead_conversion_by_channel(raw: RawData) -> pd.DataFrame:
         for channel in sorted(set(frame["channel"])):
             here = frame[(frame["month"] == month) & (frame["channel"] == channel)]
             leads_n, to_opp, to_cust = len(here), int(here["to_opp"].sum()), int(here["to_customer"].sum())
-            total_days = int(sum(d for d in here["days"] if pd.notna(d)))
+            with_days = [d for d in here["days"] if pd.notna(d)]
+            total_days = int(sum(with_days))
             rows.append(
                 {
                     "month_start": month,
@@ -493,7 +583,8 @@ def lead_conversion_by_channel(raw: RawData) -> pd.DataFrame:
                     "lead_conversion_rate": ratio(to_cust, leads_n),
                     "opportunity_to_customer_rate": ratio(to_cust, to_opp),
                     "total_days_to_convert": total_days,
-                    "avg_days_to_convert": ratio(total_days, to_cust),
+                    "leads_with_days_to_convert": len(with_days),
+                    "avg_days_to_convert": ratio(total_days, len(with_days)),
                 }
             )
     return pd.DataFrame(rows, columns=[*LEAD_CONVERSION.columns])
@@ -536,6 +627,14 @@ def customer_retention_monthly(raw: RawData, inactivity_days: int = 90) -> pd.Da
     def evaluation_point(month: date) -> date:
         return raw.as_of if month == month_of(raw.as_of) else month_end(month)
 
+    # repeat purchases: each customer's booked orders (not cancelled by the as-of date) in time order
+    booked = orders[~orders["is_cancelled"] & orders["account_id"].notna()].copy()
+    booked["moment"] = raw.moments(booked["ordered_at"])
+    booked = booked.sort_values(["moment", "order_id"])
+    nth_order_months: dict[str, list[date]] = {}
+    for r in booked.itertuples():
+        nth_order_months.setdefault(r.account_id, []).append(month_of(r.ordered_date))
+
     accounts = sorted(set(subscription_spans) | set(invoices))
     first_event = min(
         [s for spans in subscription_spans.values() for s, _ in spans]
@@ -555,6 +654,8 @@ def customer_retention_monthly(raw: RawData, inactivity_days: int = 90) -> pd.Da
         new = now - seen
         seen |= now
         at_start, retained, churned = len(before), len(before & now), len(before - now)
+        with_orders = sum(1 for months in nth_order_months.values() if months[0] <= m)
+        repeat = sum(1 for months in nth_order_months.values() if len(months) > 1 and months[1] <= m)
         rows.append(
             {
                 "month_start": m,
@@ -566,6 +667,9 @@ def customer_retention_monthly(raw: RawData, inactivity_days: int = 90) -> pd.Da
                 "customers_at_end": len(now),
                 "retention_rate": ratio(retained, at_start),
                 "churn_rate": ratio(churned, at_start),
+                "customers_with_orders": with_orders,
+                "repeat_customers": repeat,
+                "repeat_purchase_rate": ratio(repeat, with_orders),
             }
         )
     return pd.DataFrame(rows, columns=[*RETENTION.columns])
@@ -606,26 +710,52 @@ GROWTH = Spec(
 BOOKINGS = Spec(
     "kpi_bookings_monthly",
     keys=("month_start",),
-    money=("bookings", "new_business_bookings", "upsell_bookings", "renewal_bookings"),
-    counts=("booked_orders", "new_business_orders", "upsell_orders", "renewal_orders"),
+    money=(
+        "bookings",
+        "gross_bookings",
+        "cancelled_bookings",
+        "new_business_bookings",
+        "upsell_bookings",
+        "renewal_bookings",
+    ),
+    counts=("booked_orders", "cancelled_orders", "new_business_orders", "upsell_orders", "renewal_orders"),
 )
 WIN_RATE = Spec(
     "kpi_win_rate_monthly",
     keys=("month_start",),
     money=("won_amount", "lost_amount", "closed_amount", "avg_won_deal_size"),
-    counts=("deals_won", "deals_lost", "closed_deals"),
+    counts=("deals_won", "deals_lost", "closed_deals", "won_deals_with_amount", "won_deals_without_amount"),
     ratios=("win_rate", "win_rate_by_amount"),
 )
 SALES_CYCLE = Spec(
     "kpi_sales_cycle_monthly",
     keys=("month_start", "segment"),
-    counts=("won_deals", "total_cycle_days", "min_cycle_days", "max_cycle_days"),
-    rounded=("avg_cycle_days", "median_cycle_days"),
+    counts=(
+        "won_deals",
+        "won_deals_with_cycle",
+        "total_cycle_days",
+        "min_cycle_days",
+        "max_cycle_days",
+        "fiscal_quarter_to_date_won_deals_with_cycle",
+        "fiscal_year_to_date_won_deals_with_cycle",
+    ),
+    rounded=(
+        "avg_cycle_days",
+        "median_cycle_days",
+        "fiscal_quarter_to_date_median_cycle_days",
+        "fiscal_year_to_date_median_cycle_days",
+    ),
 )
 LEAD_CONVERSION = Spec(
     "kpi_lead_conversion_by_channel",
     keys=("month_start", "channel", "channel_group"),
-    counts=("leads", "leads_to_opportunity", "leads_to_customer", "total_days_to_convert"),
+    counts=(
+        "leads",
+        "leads_to_opportunity",
+        "leads_to_customer",
+        "total_days_to_convert",
+        "leads_with_days_to_convert",
+    ),
     ratios=("lead_to_opportunity_ratio", "lead_conversion_rate", "opportunity_to_customer_rate"),
     rounded=("avg_days_to_convert",),
 )
@@ -639,8 +769,10 @@ RETENTION = Spec(
         "new_customers",
         "reactivated_customers",
         "customers_at_end",
+        "customers_with_orders",
+        "repeat_customers",
     ),
-    ratios=("retention_rate", "churn_rate"),
+    ratios=("retention_rate", "churn_rate", "repeat_purchase_rate"),
 )
 SPECS = {s.view: s for s in (REVENUE, GROWTH, BOOKINGS, WIN_RATE, SALES_CYCLE, LEAD_CONVERSION, RETENTION)}
 REFERENCES = {

@@ -98,6 +98,8 @@ def current_rows(frame: pd.DataFrame, key: str, timestamps: list[str]) -> pd.Dat
     frame = frame[frame["key"].notna() & (frame["key"] != "")].copy()
     if "updated_at" in frame:
         frame["_updated"] = utc(frame["updated_at"])
+        # the first time the extract saw the record: a missing created_at falls back to it
+        frame["first_seen_ts"] = frame.groupby("key")["_updated"].transform("min")
         frame = frame.sort_values(["key", "_updated"], ascending=[True, False], na_position="last")
     frame = frame.drop_duplicates("key")
     if "is_deleted" in frame:
@@ -122,24 +124,36 @@ def deals_at_as_of() -> list[DealAtAsOf]:
         label(r.stage_label): (r.standard_stage, truthy(r.is_won))
         for r in pd.read_csv(PROJECT_ROOT / "seeds" / "stage_mapping.csv", dtype=str).itertuples()
     }
-    reps = set(current_rows(raw_table("sales_reps"), "rep_id", [])["key"])
-    accounts = set(current_rows(raw_table("accounts"), "account_id", ["created_at", "updated_at"])["key"])
+    # deals whose account or owner does not resolve, or that closed before they were created, are kept
+    # (flagged); a missing created_at falls back to the first history entry, else the first sighting
     opps = current_rows(
         raw_table("opportunities"), "opportunity_id", ["created_at", "closed_at", "updated_at"]
     )
     amount = pd.to_numeric(opps["amount"], errors="coerce")
-    opps = opps[
-        opps["created_at_ts"].notna()
-        & ~unparseable(opps["amount"], amount)
-        & ~(amount < 0)
-        & ~(opps["closed_at_ts"] < opps["created_at_ts"])
-        & opps["owner_rep_id"].str.strip().isin(reps)
-        & opps["account_id"].str.strip().isin(accounts)
-    ]
+    opps = opps[~unparseable(opps["amount"], amount) & ~(amount < 0)].copy()
 
     history = raw_table("opportunity_stage_history")
     history["key"] = history["opportunity_id"].str.strip()
     history["entered_ts"] = utc(history["entered_at"])
+    first_entered = history.groupby("key")["entered_ts"].min()
+
+    def created(
+        key: str, raw_created: pd.Timestamp, seen: pd.Timestamp, closed: pd.Timestamp
+    ) -> pd.Timestamp:
+        if pd.notna(raw_created):
+            return raw_created
+        if pd.notna(first_entered.get(key, pd.NaT)):
+            return first_entered[key]
+        known = [t for t in (seen, closed) if pd.notna(t)]
+        return min(known) if known else pd.NaT
+
+    opps["created_at_ts"] = [
+        created(*values)
+        for values in zip(
+            opps["key"], opps["created_at_ts"], opps["first_seen_ts"], opps["closed_at_ts"], strict=True
+        )
+    ]
+    opps = opps[opps["created_at_ts"].notna()]
     history_amount = pd.to_numeric(history["amount"], errors="coerce")
     history = history[
         history["key"].isin(set(opps["key"]))
@@ -170,13 +184,18 @@ def deals_at_as_of() -> list[DealAtAsOf]:
         # the timeline: history, then the record's stage when history is missing or ends elsewhere
         events = list(history_by_deal.get(r.key, []))
         if not events:
+            # a deal closed before it was created enters its closed stage at its creation
             events = (
-                [(r.created_at_ts, "unmapped"), (closed_ts, stage)]
+                [(r.created_at_ts, "unmapped"), (max(closed_ts, r.created_at_ts), stage)]
                 if is_closed
                 else [(r.created_at_ts, stage)]
             )
         elif events[-1][1] != stage:
-            at = closed_ts if is_closed else (r.updated_at_ts if pd.notna(r.updated_at_ts) else events[-1][0])
+            at = (
+                max(closed_ts, r.created_at_ts)
+                if is_closed
+                else (r.updated_at_ts if pd.notna(r.updated_at_ts) else events[-1][0])
+            )
             events.append((max(at, events[-1][0]), stage))
         known = [e for e in events if local_date(e[0]) <= AS_OF]
         at_as_of = known[-1] if known else events[0]  # the first interval starts at creation

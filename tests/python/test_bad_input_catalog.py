@@ -4,9 +4,12 @@
 Two data sets are built, each once, concurrently, into their own DuckDB files:
   bad       clean rows + every catalogued bad row, as a messy extract would deliver them;
   repaired  clean rows + the repaired equivalent of each row a documented rule repairs.
-Every bad row must get its expected disposition and quarantine reason, row accounting must hold, and every
-marts table and view (dim_, fct_, kpi_) must be identical in both, except the few columns that carry a raw
-label as written (the label a row arrived with is not something a repair can make equal).
+Every bad row must get its expected disposition and quarantine reason (a kept row with a missing or odd
+value also its data-quality warning), row accounting must hold, and every marts table and view (dim_, fct_,
+kpi_) must be identical in both, except the few columns that carry a raw label as written (the label a row
+arrived with is not something a repair can make equal). Parents that have children (a rep and an account
+named by orders, a product sold on order lines) are corrupted: the children keep their money, to the cent,
+recomputed here from the raw files.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
-from bad_inputs import LONG_TEXT, Catalog, build_catalog, raw_key_text
+from bad_inputs import LONG_TEXT, Catalog, build_catalog, raw_key_text, read_table
+from kpi_reference import RawData, cents
 
 from scripts.contract import PROJECT_ROOT, load_contract
 from scripts.dbt_cli import DbtResult, run_dbt
@@ -231,3 +238,108 @@ def test_marts_are_identical_with_bad_rows_and_with_their_repairs(bad: Build, re
             if only_bad or only_repaired:
                 differences[relation] = (only_bad, only_repaired)
     assert not differences, f"marts differ (rows only with bad input, rows only with repairs): {differences}"
+
+
+def test_kept_rows_carry_their_warning(catalog: Catalog, bad: Build) -> None:
+    """A row kept although a value is missing, unresolved or odd is listed with its warning."""
+    expected = {(r.table, raw_key_text(r.table, r.row), r.warning) for r in catalog.rows if r.warning}
+    assert len(expected) >= 6
+    flagged = set(bad.query("select table_name, raw_key, warning from intermediate.int_raw_rows_flagged"))
+    assert expected <= flagged, expected - flagged
+
+
+def _raw_money(raw_dir: Path) -> RawData:
+    """The bad data set's rates, for converting raw line money independently of the project."""
+    raw = RawData(
+        tables={"currency_rates": pd.DataFrame(read_table(raw_dir, "currency_rates"), dtype=object)},
+        as_of=date.fromisoformat(AS_OF),
+        reporting_currency="IDR",
+    )
+    raw._index_rates()
+    return raw
+
+
+def test_children_of_corrupted_parents_keep_their_money(catalog: Catalog, bad: Build) -> None:
+    """A quarantined rep, account or product takes none of its children's money with it: every child
+    order and line is in the facts with its value computed from the raw files (to the cent, at the order
+    date's rate for bookings and the invoice date's for revenue), credit falls back to another rep, the
+    account becomes an inferred member, the product's lines are 'uncategorised'."""
+    assert {p.table for p in catalog.corrupted_parents} == {"sales_reps", "accounts", "products"}
+    raw = _raw_money(bad.raw_dir)
+    orders = {o["order_id"]: o for o in read_table(bad.raw_dir, "orders")}
+    # the clean lines (the catalog's own bad lines have their own fates, checked above)
+    catalog_lines = {r.row.get("order_line_id") for r in catalog.rows if r.table == "order_lines"}
+    lines = [x for x in read_table(bad.raw_dir, "order_lines") if x["order_line_id"] not in catalog_lines]
+
+    def line_value(line: dict, at: str) -> Decimal:
+        order = orders[line["order_id"]]
+        day = raw.local_dates([order[at] or order["ordered_at"]])[0]
+        rate = raw.rate_or_none(order["currency_code"], day) or raw.rate(
+            order["currency_code"], raw.local_dates([order["ordered_at"]])[0]
+        )
+        price = cents(Decimal(line["unit_price"]) * rate)
+        discount = cents(Decimal(line["discount_amount"] or "0") * rate)
+        return cents(Decimal(line["quantity"]) * price - discount)
+
+    for parent in catalog.corrupted_parents:
+        assert bad.query(
+            f"select count(*) from staging.stg_crm__{parent.table} where {CONTRACT[parent.table].key[0]} = ?",
+            [parent.key],
+        ) == [(0,)], f"{parent.table} {parent.key} should be quarantined"
+        if parent.child_table == "orders":
+            child_orders = set(parent.child_keys)
+        else:
+            child_orders = {x["order_id"] for x in lines if x["order_line_id"] in parent.child_keys}
+        child_lines = [x for x in lines if x["order_id"] in child_orders]
+        if parent.child_table == "order_lines":
+            child_lines = [x for x in child_lines if x["order_line_id"] in parent.child_keys]
+        placeholders = ", ".join("?" for _ in child_orders)
+        facts = {
+            r[0]: r[1:]
+            for r in bad.query(
+                "select order_id, credited_rep_id, credit_source, account_id, is_invoiced "
+                f"from marts.fct_orders where order_id in ({placeholders})",
+                sorted(child_orders),
+            )
+        }
+        assert set(facts) == child_orders, f"children of {parent.table} {parent.key} lost"
+        fact_lines = {
+            r[0]: r[1:]
+            for r in bad.query(
+                "select order_line_id, net_amount, invoiced_net_amount, category "
+                f"from marts.fct_order_lines where order_id in ({placeholders})",
+                sorted(child_orders),
+            )
+        }
+        for line_row in child_lines:
+            net, invoiced_net, category = fact_lines[line_row["order_line_id"]]
+            assert net == line_value(line_row, "ordered_at"), line_row
+            assert invoiced_net == line_value(line_row, "invoiced_at"), line_row
+            if parent.table == "products":
+                assert category == "uncategorised"
+        invoiced = [x for x in child_lines if facts[x["order_id"]][3]]
+        invoiced_keys = ", ".join("?" for _ in invoiced) or "null"
+        revenue = bad.query(
+            "select coalesce(sum(revenue), 0) from marts.fct_revenue_events "
+            f"where event_type = 'invoice' and order_line_id in ({invoiced_keys})",
+            [x["order_line_id"] for x in invoiced],
+        )[0][0]
+        assert revenue == sum((line_value(x, "invoiced_at") for x in invoiced), Decimal(0))
+        for credited, source, account_id, _ in facts.values():
+            assert credited is not None
+            if parent.table == "sales_reps":
+                assert credited != parent.key and source != "order"
+            if parent.table == "accounts":
+                assert account_id == parent.key
+        if parent.table == "accounts":
+            member = bad.query(
+                "select is_inferred, is_customer from marts.dim_accounts where account_id = ?", [parent.key]
+            )
+            assert member == [(True, True)]
+    # the children's money reaches the rep views (every credit has a rep) and the company totals
+    totals = bad.query(
+        "select (select sum(revenue) from marts.kpi_sales_per_rep), (select sum(revenue) from "
+        "marts.kpi_revenue_monthly), (select sum(bookings) from marts.kpi_sales_per_rep), "
+        "(select sum(bookings) from marts.kpi_bookings_monthly)"
+    )[0]
+    assert totals[0] == totals[1] and totals[2] == totals[3], totals

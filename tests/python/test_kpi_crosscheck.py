@@ -98,6 +98,8 @@ def test_the_data_set_exercises_the_tricky_cases(raw: RawData, references: dict[
     assert retention["churned_customers"].sum() >= 5, "churned customers"
     win = references["kpi_win_rate_monthly"]
     assert ((win["deals_won"] > 0) & (win["deals_lost"] > 0)).sum() >= 6, "months with won and lost deals"
+    bookings = references["kpi_bookings_monthly"]
+    assert (bookings["cancelled_orders"] > 0).sum() >= 2, "cancellations in at least two months"
 
 
 # ----- drift: the comparison notices a changed formula -----------------------------------------------
@@ -119,6 +121,10 @@ def _one_cent_off(frame: pd.DataFrame, raw: RawData) -> pd.DataFrame:
     out = frame.copy()
     out.loc[out.index[len(out) // 2], "revenue"] += Decimal("0.01")
     return out
+
+
+def _cancellations_ignored(frame: pd.DataFrame, raw: RawData) -> pd.DataFrame:
+    return frame.assign(bookings=frame["gross_bookings"])
 
 
 def _win_rate_over_all_deals(frame: pd.DataFrame, raw: RawData) -> pd.DataFrame:
@@ -154,6 +160,7 @@ DRIFTS: dict[str, tuple[str, str, Mutation]] = {
     "revenue a month late": ("kpi_revenue_monthly", "revenue", _revenue_a_month_late),
     "refunds ignored": ("kpi_revenue_monthly", "revenue", _refunds_ignored),
     "revenue one cent off": ("kpi_revenue_monthly", "revenue", _one_cent_off),
+    "bookings ignore cancellations": ("kpi_bookings_monthly", "bookings", _cancellations_ignored),
     "win rate over all deals": ("kpi_win_rate_monthly", "win_rate", _win_rate_over_all_deals),
     "win rate won / (won + lost + 1)": ("kpi_win_rate_monthly", "win_rate", _win_rate_plus_one),
     "sales cycle counted inclusively": (
@@ -199,6 +206,8 @@ def _win_frame(**changes: object) -> pd.DataFrame:
         "closed_amount": Decimal("150.00"),
         "win_rate_by_amount": 2 / 3,
         "avg_won_deal_size": Decimal("100.00"),
+        "won_deals_with_amount": 1,
+        "won_deals_without_amount": 0,
     }
     row.update(changes)
     return pd.DataFrame([row], dtype=object)

@@ -1,38 +1,37 @@
--- The lead and email KPI views lose and duplicate nothing: up to the as-of month, the leads of
--- kpi_lead_conversion_by_channel and kpi_lead_response_time, the won deals of kpi_sales_cycle_monthly and
--- the emails of kpi_email_engagement add up to the rows of their facts. Returns the checks that disagree.
+-- The lead and email KPI views lose and duplicate nothing, recounted from staging where staging can tell:
+-- the leads of kpi_lead_conversion_by_channel and kpi_lead_response_time are the staged leads created by the
+-- as-of date; the emails sent in kpi_email_engagement are the staged email_ids with a sent, delivered,
+-- bounced, opened or clicked event by then, and its unique opens those with an opened event by then. The
+-- converted and within-SLA counts come from fct_leads (they are its flags), and the won deals of
+-- kpi_sales_cycle_monthly (segment rows) must equal the deals won of kpi_win_rate_monthly. Returns the
+-- checks that disagree.
 with
 
-as_of as (
-    select {{ month_start(as_of_date()) }} as as_of_month
+lead_counts as (
+    select count(*) as leads
+    from {{ ref('stg_crm__leads') }}
+    where {{ reporting_date('created_at') }} <= {{ as_of_date() }}
 ),
 
-lead_counts as (
+lead_flags as (
     select
-        count(*) as leads,
-        count(case when fct_leads.is_converted_to_customer then 1 end) as leads_to_customer,
-        count(case when fct_leads.is_responded_within_sla then 1 end) as leads_responded_within_sla
-    from {{ ref('fct_leads') }} as fct_leads
-    cross join as_of
-    where fct_leads.created_month <= as_of.as_of_month
+        count(case when is_converted_to_customer then 1 end) as leads_to_customer,
+        count(case when is_responded_within_sla then 1 end) as leads_responded_within_sla
+    from {{ ref('fct_leads') }}
 ),
 
 email_counts as (
     select
-        count(case when fct_email_messages.is_sent then 1 end) as emails_sent,
-        count(case when fct_email_messages.is_opened then 1 end) as unique_opens
-    from {{ ref('fct_email_messages') }} as fct_email_messages
-    cross join as_of
-    where fct_email_messages.sent_month <= as_of.as_of_month
+        count(distinct case when event_type in ('sent', 'delivered', 'bounced', 'opened', 'clicked') then email_id end)
+            as emails_sent,
+        count(distinct case when event_type = 'opened' then email_id end) as unique_opens
+    from {{ ref('stg_crm__email_events') }}
+    where {{ reporting_date('occurred_at') }} <= {{ as_of_date() }}
 ),
 
 won_deal_counts as (
-    select count(*) as won_deals
-    from {{ ref('fct_opportunities') }} as fct_opportunities
-    cross join as_of
-    where
-        fct_opportunities.is_won
-        and fct_opportunities.closed_month <= as_of.as_of_month
+    select coalesce(sum(deals_won), 0) as won_deals
+    from {{ ref('kpi_win_rate_monthly') }}
 ),
 
 conversion_totals as (
@@ -52,6 +51,7 @@ response_totals as (
 cycle_totals as (
     select coalesce(sum(won_deals), 0) as won_deals
     from {{ ref('kpi_sales_cycle_monthly') }}
+    where not is_all_segments
 ),
 
 email_totals as (
@@ -73,8 +73,8 @@ checks as (
     select
         'conversion: leads_to_customer' as check_name,
         conversion_totals.leads_to_customer as kpi_value,
-        lead_counts.leads_to_customer as expected_value
-    from conversion_totals cross join lead_counts
+        lead_flags.leads_to_customer as expected_value
+    from conversion_totals cross join lead_flags
 
     union all
 
@@ -89,8 +89,8 @@ checks as (
     select
         'response: leads_responded_within_sla' as check_name,
         response_totals.leads_responded_within_sla as kpi_value,
-        lead_counts.leads_responded_within_sla as expected_value
-    from response_totals cross join lead_counts
+        lead_flags.leads_responded_within_sla as expected_value
+    from response_totals cross join lead_flags
 
     union all
 

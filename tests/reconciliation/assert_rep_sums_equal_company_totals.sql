@@ -1,11 +1,11 @@
--- Rep-level KPIs add up to company totals computed straight from the facts, month by month.
---   kpi_sales_per_rep: revenue = net invoiced revenue with a credited rep (fct_revenue_events), bookings =
---   booked orders with a credited rep (fct_orders), deals_won = won deals (fct_opportunities, owner rep).
---   kpi_pipeline_generated_per_rep: opportunities_created and pipeline_created_amount = opportunities by
---   creation month (owner rep), leads_created = leads with an owner (fct_leads).
--- Excluded on both sides by definition: revenue and bookings with no credited rep, leads without owner,
--- anything dated after the as-of date, and months outside dim_months. A rep row for a month a rep was not
--- employed is kept by the views precisely so that these sums hold.
+-- Every credit has a rep (the unassigned rep when no rep resolves, D30), so the rep views add up to the
+-- company views, month by month, whatever the attribution:
+--   kpi_sales_per_rep: revenue = kpi_revenue_monthly.revenue, bookings = kpi_bookings_monthly.bookings,
+--   deals_won = kpi_win_rate_monthly.deals_won;
+--   kpi_pipeline_generated_per_rep: opportunities_created and pipeline_created_amount = the staged
+--   opportunities created by the as-of date (their amount at the as-of date, fct_opportunities), and
+--   leads_created = the staged leads created by then whose owner is a kept rep (stg_crm__sales_reps).
+-- The company side never goes through a rep: a credit dropped or doubled by the rep views shows here.
 -- Returns one row per month and measure that does not reconcile.
 with
 
@@ -15,48 +15,46 @@ months as (
 
 company_revenue as (
     select
-        event_month as month_start,
-        sum(revenue) as revenue
-    from {{ ref('fct_revenue_events') }}
-    where credited_rep_id is not null and event_date <= {{ as_of_date() }}
-    group by event_month
+        month_start,
+        revenue
+    from {{ ref('kpi_revenue_monthly') }}
 ),
 
 company_bookings as (
     select
-        ordered_month as month_start,
-        sum(order_amount) as bookings
-    from {{ ref('fct_orders') }}
-    where is_booked and credited_rep_id is not null and ordered_date <= {{ as_of_date() }}
-    group by ordered_month
+        month_start,
+        bookings
+    from {{ ref('kpi_bookings_monthly') }}
 ),
 
 company_deals_won as (
     select
-        closed_month as month_start,
-        count(*) as deals_won
-    from {{ ref('fct_opportunities') }}
-    where is_won and owner_rep_id is not null and closed_date <= {{ as_of_date() }}
-    group by closed_month
+        month_start,
+        deals_won
+    from {{ ref('kpi_win_rate_monthly') }}
 ),
 
 company_pipeline as (
     select
-        created_month as month_start,
+        {{ reporting_month('staged.created_at') }} as month_start,
         count(*) as opportunities_created,
-        sum(amount) as pipeline_created_amount
-    from {{ ref('fct_opportunities') }}
-    where owner_rep_id is not null and created_date <= {{ as_of_date() }}
-    group by created_month
+        sum(facts.amount) as pipeline_created_amount
+    from {{ ref('stg_crm__opportunities') }} as staged
+    left join {{ ref('fct_opportunities') }} as facts
+        on staged.opportunity_id = facts.opportunity_id
+    where {{ reporting_date('staged.created_at') }} <= {{ as_of_date() }}
+    group by {{ reporting_month('staged.created_at') }}
 ),
 
 company_leads as (
     select
-        created_month as month_start,
+        {{ reporting_month('leads.created_at') }} as month_start,
         count(*) as leads_created
-    from {{ ref('fct_leads') }}
-    where owner_rep_id is not null and created_date <= {{ as_of_date() }}
-    group by created_month
+    from {{ ref('stg_crm__leads') }} as leads
+    inner join {{ ref('stg_crm__sales_reps') }} as reps
+        on leads.owner_rep_id = reps.rep_id
+    where {{ reporting_date('leads.created_at') }} <= {{ as_of_date() }}
+    group by {{ reporting_month('leads.created_at') }}
 ),
 
 rep_sales as (

@@ -1,7 +1,10 @@
 -- One row per month (company-wide), from the first month with revenue or customers to the as-of month:
 -- the inputs of the simple customer lifetime value model (revenue per active customer, gross margin on
--- costed revenue, share of the month's opening customers who churned) and predicted_clv. The CLV view
--- and the CAC view's ltv_to_cac_ratio both read predicted CLV from here (formula: macro predicted_clv).
+-- costed revenue, share of the month's opening customers who churned), for the month and pooled over the
+-- trailing 12 months, and predicted_clv. predicted_clv uses the trailing-12-month inputs (D39): one
+-- month's churn is too noisy (a month without churn gives no CLV, one churned customer among many gives a
+-- huge one). The CLV view and the CAC view's ltv_to_cac_ratio read predicted CLV from here (formula: macro
+-- predicted_clv).
 with
 
 months as (
@@ -109,17 +112,17 @@ final as (
         cast(arpa_monthly_exact as decimal(18, 2)) as arpa_monthly,
         gross_margin_rate,
         monthly_churn_rate,
-        cast(
-            {{ predicted_clv('arpa_monthly_exact', 'gross_margin_rate', 'monthly_churn_rate') }}
-            as decimal(18, 2)
-        ) as predicted_clv,
+        t12m_revenue as trailing_12m_revenue,
+        t12m_active_customer_months as trailing_12m_active_customer_months,
+        t12m_churned_customers as trailing_12m_churned_customers,
+        t12m_customers_at_start as trailing_12m_customers_at_start,
         cast(t12m_arpa_exact as decimal(18, 2)) as trailing_12m_arpa_monthly,
         trailing_12m_gross_margin_rate,
         trailing_12m_monthly_churn_rate,
         cast(
             {{ predicted_clv('t12m_arpa_exact', 'trailing_12m_gross_margin_rate', 'trailing_12m_monthly_churn_rate') }}
             as decimal(18, 2)
-        ) as trailing_12m_predicted_clv,
+        ) as predicted_clv,
         '{{ reporting_currency() }}' as currency_code
     from trailing_rates
 )

@@ -34,6 +34,8 @@ derived_orders as (
         true as is_derived_from_opportunity,
         won_opportunities.closed_at as ordered_at,
         won_opportunities.closed_at as invoiced_at,
+        cast(null as {{ dbt.type_timestamp() }}) as cancelled_at,
+        cast(null as {{ dbt.type_timestamp() }}) as refunded_at,
         won_opportunities.updated_at
     from won_opportunities
     left join opportunities_with_orders
@@ -55,6 +57,8 @@ final as (
         false as is_derived_from_opportunity,
         ordered_at,
         invoiced_at,
+        cancelled_at,
+        refunded_at,
         updated_at
     from staged_orders
 
@@ -71,6 +75,8 @@ final as (
         is_derived_from_opportunity,
         ordered_at,
         invoiced_at,
+        cancelled_at,
+        refunded_at,
         updated_at
     from derived_orders
 )

@@ -1,22 +1,25 @@
 {{ config(materialized='table') }}
 -- One row per rep and reporting-zone day with any sales activity credited to the rep, holding the five
 -- target metrics computed once for the rep views (kpi_sales_per_rep sums days to months,
--- kpi_sales_vs_target sums them over any target period):
+-- kpi_sales_vs_target sums them over any target period), and the rep's team on that day:
 --   revenue, units  net invoiced revenue and units (invoices less refunds) by revenue event date,
 --                   credited rep (fct_revenue_events)
---   bookings        value of booked (not cancelled) orders by order date, credited rep (fct_orders)
---   new_accounts    customers acquired (first booked order) by that order's date, acquiring rep
---                   (dim_accounts)
---   deals_won       won opportunities by close date, owner rep (fct_opportunities)
--- Activity without a rep is left out; nothing dated after the as-of date counts.
+--   bookings        net bookings: orders by order date less cancellations by cancellation date,
+--                   credited rep (fct_booking_events)
+--   new_accounts    customers acquired by the acquisition date, acquiring rep (dim_accounts)
+--   deals_won       won opportunities by close date, credited rep (fct_opportunities)
+--   team            the rep's team that day (dim_rep_team_periods, SCD2): a sale counts for the team the
+--                   rep was in when it happened (D37)
+-- Every credit has a rep (the unassigned rep when nothing resolves, D30), so the sums over reps are the
+-- company totals; nothing dated after the as-of date counts.
 with
 
 revenue_events as (
     select * from {{ ref('fct_revenue_events') }}
 ),
 
-orders as (
-    select * from {{ ref('fct_orders') }}
+booking_events as (
+    select * from {{ ref('fct_booking_events') }}
 ),
 
 accounts as (
@@ -25,6 +28,10 @@ accounts as (
 
 opportunities as (
     select * from {{ ref('fct_opportunities') }}
+),
+
+team_periods as (
+    select * from {{ ref('dim_rep_team_periods') }}
 ),
 
 activity as (
@@ -37,38 +44,36 @@ activity as (
         0 as new_accounts,
         0 as deals_won
     from revenue_events
-    where credited_rep_id is not null
 
     union all
 
     select
         credited_rep_id as rep_id,
-        ordered_date as activity_date,
+        event_date as activity_date,
         0 as revenue,
         0 as units,
-        order_amount as bookings,
+        amount as bookings,
         0 as new_accounts,
         0 as deals_won
-    from orders
-    where is_booked and credited_rep_id is not null
+    from booking_events
 
     union all
 
     select
         acquiring_rep_id as rep_id,
-        {{ reporting_date('first_order_at') }} as activity_date,
+        acquisition_date as activity_date,
         0 as revenue,
         0 as units,
         0 as bookings,
         1 as new_accounts,
         0 as deals_won
     from accounts
-    where is_customer and acquiring_rep_id is not null
+    where is_customer
 
     union all
 
     select
-        owner_rep_id as rep_id,
+        credited_rep_id as rep_id,
         closed_date as activity_date,
         0 as revenue,
         0 as units,
@@ -76,7 +81,7 @@ activity as (
         0 as new_accounts,
         1 as deals_won
     from opportunities
-    where is_won and owner_rep_id is not null
+    where is_won
 ),
 
 daily_totals as (
@@ -95,16 +100,23 @@ daily_totals as (
 
 final as (
     select
-        rep_id,
-        activity_date,
-        {{ month_start('activity_date') }} as activity_month,
-        {{ money('revenue') }} as revenue,
-        cast(units as decimal(18, 4)) as units,
-        {{ money('bookings') }} as bookings,
-        {{ count_or_zero('new_accounts') }} as new_accounts,
-        {{ count_or_zero('deals_won') }} as deals_won,
+        daily_totals.rep_id,
+        daily_totals.activity_date,
+        {{ month_start('daily_totals.activity_date') }} as activity_month,
+        coalesce(team_periods.team, 'unassigned') as team,
+        coalesce(team_periods.team_key, 'unassigned') as team_key,
+        {{ money('daily_totals.revenue') }} as revenue,
+        cast(daily_totals.units as decimal(18, 4)) as units,
+        {{ money('daily_totals.bookings') }} as bookings,
+        {{ count_or_zero('daily_totals.new_accounts') }} as new_accounts,
+        {{ count_or_zero('daily_totals.deals_won') }} as deals_won,
         '{{ reporting_currency() }}' as currency_code
     from daily_totals
+    left join team_periods
+        on
+            daily_totals.rep_id = team_periods.rep_id
+            and (team_periods.valid_from_date is null or daily_totals.activity_date >= team_periods.valid_from_date)
+            and (team_periods.valid_to_date is null or daily_totals.activity_date < team_periods.valid_to_date)
 )
 
 select * from final

@@ -1,9 +1,11 @@
 -- One row per rep and month in which the rep was employed for at least one day (within dim_months).
--- Reps without a hire date count from the first month; reps who left stop after their last month.
+-- Reps without a hire date count from the first month; reps who left stop after their last month. The
+-- unassigned member of dim_reps is never employed.
 with
 
 reps as (
     select * from {{ ref('dim_reps') }}
+    where not is_unassigned
 ),
 
 months as (

@@ -1,6 +1,7 @@
 -- One row per calendar month (reporting time zone) from the first month with sales data (the earliest
--- lead, opportunity or order) to the month of the as-of date. KPI views join to it so that months
--- without activity show zeros rather than missing rows.
+-- lead, opportunity, order or subscription start) to the month of the as-of date, or from
+-- var spine_start_month when it is set. KPI views join to it so that months without activity show zeros
+-- rather than missing rows.
 with
 
 first_events as (
@@ -9,17 +10,22 @@ first_events as (
     select min(ordered_at) as first_at from {{ ref('stg_crm__orders') }}
     union all
     select min(created_at) as first_at from {{ ref('stg_crm__leads') }}
+    union all
+    select min(started_at) as first_at from {{ ref('stg_crm__subscriptions') }}
 ),
 
+-- exactly one row: the first and last month of the spine
 bounds as (
     select
         {%- if date_var('spine_start_month') %}
         {{ month_start("cast('" ~ date_var('spine_start_month') ~ "' as date)") }} as first_month,
         {%- else %}
-        {{ reporting_month('min(first_at)') }} as first_month,
+        {{ reporting_month('earliest.first_at') }} as first_month,
         {%- endif %}
         {{ month_start(as_of_date()) }} as last_month
-    from first_events
+    from (
+        select min(first_at) as first_at from first_events
+    ) as earliest
 ),
 
 digits as (

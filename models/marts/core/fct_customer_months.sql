@@ -29,9 +29,10 @@ subscriptions as (
     where {{ is_on_or_before_as_of('started_at') }}
 ),
 
+-- the unknown account (orders naming no account) is not a customer
 invoiced_orders as (
     select * from {{ ref('fct_orders') }}
-    where is_invoiced
+    where is_invoiced and not is_unknown_account
 ),
 
 subscribing_accounts as (

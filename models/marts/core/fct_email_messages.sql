@@ -2,12 +2,14 @@
 -- sales emails, NULL for marketing emails), to whom, when, and whether it was delivered, bounced, opened,
 -- clicked or led to an unsubscribe.
 -- Sent: a sent event, or any delivered / bounced / opened / clicked event (which proves it was sent).
--- Delivered: a delivered event, or an open or click (engagement proves delivery). When the email_events
--- table holds no delivered event at all (a source that does not track delivery), an email counts as
--- delivered when it was sent and did not bounce (is_delivery_inferred marks this fallback).
+-- Delivered: a delivered event, or an open or click (engagement proves delivery). Whether delivery is
+-- tracked is decided per sender stream (D33): each rep's sales emails are one stream (sender_stream =
+-- the rep_id), marketing emails (no rep) another ('(marketing)'). In a stream without any delivered event
+-- (its sending tool does not report delivery), an email counts as delivered when it was sent and did not
+-- bounce (is_delivery_inferred marks this fallback), even when other streams track delivery.
 -- As of the as-of date: events after its end (reporting zone) have not happened yet, so an email first
--- sent after it does not exist and a later open or click does not count. Whether the source tracks
--- delivery is a property of the source, judged on all its events.
+-- sent after it does not exist and a later open or click does not count. Whether a stream tracks
+-- delivery is a property of its sending tool, judged on all its events.
 with
 
 all_events as (
@@ -19,9 +21,27 @@ events as (
     where {{ is_on_or_before_as_of('occurred_at') }}
 ),
 
-delivery_tracking as (
-    select count(case when event_type = 'delivered' then 1 end) > 0 as source_tracks_delivery
+reps as (
+    select rep_id from {{ ref('dim_reps') }}
+    where not is_unassigned
+),
+
+-- a message's stream: its sending rep, else marketing (rep_id is the same on all events of a sales email)
+message_streams as (
+    select
+        email_id,
+        coalesce(max(rep_id), '(marketing)') as sender_stream,
+        count(case when event_type = 'delivered' then 1 end) as all_delivered_events
     from all_events
+    group by email_id
+),
+
+delivery_tracking as (
+    select
+        sender_stream,
+        sum(all_delivered_events) > 0 as stream_tracks_delivery
+    from message_streams
+    group by sender_stream
 ),
 
 messages as (
@@ -57,9 +77,15 @@ messages_flagged as (
         messages.open_events > 0 as is_opened,
         messages.click_events > 0 as is_clicked,
         messages.unsubscribe_events > 0 as is_unsubscribed,
-        not delivery_tracking.source_tracks_delivery as is_delivery_inferred,
+        message_streams.sender_stream,
+        -- the sending rep as a kept rep; a sales email from a rep who is not one goes to the unassigned rep
         case
-            when delivery_tracking.source_tracks_delivery
+            when messages.rep_id is null then null
+            else coalesce(reps.rep_id, {{ unassigned_rep_id() }})
+        end as sender_rep_id,
+        not delivery_tracking.stream_tracks_delivery as is_delivery_inferred,
+        case
+            when delivery_tracking.stream_tracks_delivery
                 then messages.delivered_events > 0 or messages.open_events > 0 or messages.click_events > 0
             else
                 (messages.sent_events + messages.delivered_events > 0 and messages.bounced_events = 0)
@@ -67,7 +93,12 @@ messages_flagged as (
                 or messages.click_events > 0
         end as is_delivered
     from messages
-    cross join delivery_tracking
+    inner join message_streams
+        on messages.email_id = message_streams.email_id
+    inner join delivery_tracking
+        on message_streams.sender_stream = delivery_tracking.sender_stream
+    left join reps
+        on messages.rep_id = reps.rep_id
 ),
 
 final as (
@@ -75,9 +106,12 @@ final as (
         -- ids
         email_id,
         rep_id,
+        sender_rep_id,
         campaign_id,
         lead_id,
         contact_id,
+        -- dimensions
+        sender_stream,
         -- flags
         rep_id is not null as is_sales_email,
         is_sent,

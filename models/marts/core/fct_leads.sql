@@ -1,6 +1,8 @@
--- One row per lead (current version): its owner and channel, its first response (first outbound activity
--- or sales email to the lead at or after its creation; a conversion before any touch counts as the
--- response), and whether it became an opportunity and a customer.
+-- One row per lead (current version): its owner (when a kept rep) and channel, its first response (the
+-- first outbound activity or sales email linked to the lead at or after its creation, as the spec says:
+-- creating an opportunity is not a response), and whether it became an opportunity and a customer.
+-- Date anomalies are kept and flagged: a lead converted before it was created
+-- (is_converted_before_created), a deal won before the lead was created (days_to_convert NULL).
 -- The converted opportunity is the lead's converted_opportunity_id when that deal is staged, else the
 -- earliest deal (created_at, then opportunity_id) whose originating lead is this lead.
 -- As of the as-of date: a lead created after its end (reporting zone) does not exist yet; touches,
@@ -24,6 +26,11 @@ activities as (
 
 email_messages as (
     select * from {{ ref('fct_email_messages') }}
+),
+
+reps as (
+    select rep_id from {{ ref('dim_reps') }}
+    where not is_unassigned
 ),
 
 opportunities_by_lead as (
@@ -110,6 +117,9 @@ leads_as_of as (
     select
         leads_enriched.lead_id,
         leads_enriched.owner_rep_id,
+        leads_enriched.is_owner_unresolved,
+        leads_enriched.is_created_at_imputed,
+        leads_enriched.is_converted_before_created,
         leads_enriched.channel,
         leads_enriched.channel_group,
         leads_enriched.lead_source,
@@ -130,15 +140,12 @@ leads_as_of as (
 leads_responded as (
     select
         leads_as_of.*,
-        case
-            when leads_as_of.first_touch_at is null then leads_as_of.resolved_converted_at
-            when leads_as_of.resolved_converted_at is null then leads_as_of.first_touch_at
-            when leads_as_of.resolved_converted_at < leads_as_of.first_touch_at
-                then leads_as_of.resolved_converted_at
-            else leads_as_of.first_touch_at
-        end as first_response_at,
+        reps.rep_id as resolved_owner_rep_id,
+        leads_as_of.first_touch_at as first_response_at,
         {{ reporting_date('leads_as_of.created_at') }} as created_date
     from leads_as_of
+    left join reps
+        on leads_as_of.owner_rep_id = reps.rep_id
 ),
 
 leads_timed as (
@@ -155,7 +162,7 @@ final as (
     select
         -- ids
         lead_id,
-        owner_rep_id,
+        resolved_owner_rep_id as owner_rep_id,
         resolved_opportunity_id as converted_opportunity_id,
         coalesce(converted_account_id, opportunity_account_id) as converted_account_id,
         -- dimensions
@@ -165,6 +172,10 @@ final as (
         status,
         -- flags
         is_channel_mapped,
+        is_owner_unresolved,
+        is_created_at_imputed,
+        is_converted_before_created,
+        coalesce(won_at < created_at, false) as is_won_before_created,
         first_touch_at is not null as is_touched,
         first_response_at is not null as is_responded,
         coalesce(
@@ -179,8 +190,9 @@ final as (
         is_won as is_converted_to_customer,
         -- measures
         response_minutes,
+        -- whole days from the lead's creation to the won date; NULL when not won or won before creation
         case
-            when is_won then {{ days_between('created_date', 'won_date') }}
+            when is_won and won_at >= created_at then {{ days_between('created_date', 'won_date') }}
         end as days_to_convert,
         -- time
         created_at,

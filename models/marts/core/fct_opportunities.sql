@@ -5,6 +5,9 @@
 -- As of the as-of date: a deal created after its end (reporting zone) does not exist yet; the stage,
 -- outcome, amount and probability are those of the stage interval in effect at its end, so a deal closed
 -- after it is still open (no close time, no cycle) and a deal reopened after it is still closed.
+-- Attribution: a deal naming no account belongs to the unknown account; owner_rep_id is the owner when it
+-- is a kept rep; credit goes to that owner, else the account owner, else the unassigned rep (D30). A deal
+-- closed before it was created keeps its flags and amount but has no sales cycle (cycle_days NULL).
 with
 
 opportunities as (
@@ -19,6 +22,11 @@ leads as (
 
 accounts as (
     select * from {{ ref('stg_crm__accounts') }}
+),
+
+reps as (
+    select rep_id from {{ ref('dim_reps') }}
+    where not is_unassigned
 ),
 
 stage_intervals as (
@@ -104,7 +112,14 @@ opportunities_as_of as (
 opportunities_enriched as (
     select
         opportunities_as_of.*,
-        originating_leads.owner_rep_id as lead_owner_rep_id,
+        owner_reps.rep_id as resolved_owner_rep_id,
+        coalesce(owner_reps.rep_id, account_reps.rep_id, {{ unassigned_rep_id() }}) as credited_rep_id,
+        case
+            when owner_reps.rep_id is not null then 'owner'
+            when account_reps.rep_id is not null then 'account_owner'
+            else 'unassigned'
+        end as credit_source,
+        lead_owner_reps.rep_id as lead_owner_rep_id,
         coalesce(originating_leads.channel, 'unattributed') as channel,
         coalesce(originating_leads.channel_group, 'unattributed') as channel_group,
         coalesce(accounts.segment, 'unknown') as segment,
@@ -115,17 +130,25 @@ opportunities_enriched as (
         on opportunities_as_of.originating_lead_id = originating_leads.lead_id
     left join accounts
         on opportunities_as_of.account_id = accounts.account_id
+    left join reps as owner_reps
+        on opportunities_as_of.owner_rep_id = owner_reps.rep_id
+    left join reps as account_reps
+        on accounts.owner_rep_id = account_reps.rep_id
+    left join reps as lead_owner_reps
+        on originating_leads.owner_rep_id = lead_owner_reps.rep_id
 ),
 
 final as (
     select
         -- ids
         opportunities_enriched.opportunity_id,
-        opportunities_enriched.account_id,
-        opportunities_enriched.owner_rep_id,
+        coalesce(opportunities_enriched.account_id, {{ unknown_account_id() }}) as account_id,
+        opportunities_enriched.resolved_owner_rep_id as owner_rep_id,
+        opportunities_enriched.credited_rep_id,
         opportunities_enriched.originating_lead_id as lead_id,
         opportunities_enriched.lead_owner_rep_id,
         -- dimensions
+        opportunities_enriched.credit_source,
         opportunities_enriched.opportunity_name,
         opportunities_enriched.opportunity_type,
         opportunities_enriched.current_stage as stage,
@@ -141,6 +164,10 @@ final as (
         opportunities_enriched.is_closed_as_of and not opportunities_enriched.is_won_as_of as is_lost,
         not opportunities_enriched.is_closed_as_of as is_open,
         opportunities_enriched.is_stage_mapped,
+        opportunities_enriched.account_id is null as is_unknown_account,
+        opportunities_enriched.is_created_at_imputed,
+        coalesce(opportunities_enriched.closed_at_as_of < opportunities_enriched.created_at, false)
+            as is_closed_before_created,
         opportunities_enriched.originating_lead_id is not null as is_from_lead,
         coalesce(stage_moves.was_reopened, false) as was_reopened,
         coalesce(stage_moves.was_restaged_backwards, false) as was_restaged_backwards,
@@ -157,8 +184,11 @@ final as (
         opportunities_enriched.probability as stage_probability,
         cast(opportunities_enriched.amount_as_of * opportunities_enriched.probability as decimal(18, 2))
             as weighted_amount,
+        -- whole days from creation to close; NULL while open and for a deal closed before it was created
         case
-            when opportunities_enriched.is_closed_as_of
+            when
+                opportunities_enriched.is_closed_as_of
+                and opportunities_enriched.closed_at_as_of >= opportunities_enriched.created_at
                 then {{ days_between('opportunities_enriched.created_date', 'opportunities_enriched.closed_date') }}
         end as cycle_days,
         -- time

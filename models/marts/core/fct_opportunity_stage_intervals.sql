@@ -71,11 +71,13 @@ current_stage_events as (
         opportunities.stage_order,
         opportunities.stage_default_probability,
         opportunities.amount_reporting,
+        -- a deal closed before it was created (kept and flagged) enters its closed stage at its creation
         case
-            when last_history.opportunity_id is null and opportunities.is_closed then opportunities.closed_at
+            when last_history.opportunity_id is null and opportunities.is_closed
+                then greatest(opportunities.closed_at, opportunities.created_at)
             when last_history.opportunity_id is null then opportunities.created_at
             when opportunities.is_closed
-                then greatest(opportunities.closed_at, last_history.entered_at)
+                then greatest(opportunities.closed_at, last_history.entered_at, opportunities.created_at)
             else greatest(coalesce(opportunities.updated_at, last_history.entered_at), last_history.entered_at)
         end as entered_at,
         1 as sort_key,

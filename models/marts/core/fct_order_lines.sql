@@ -1,6 +1,7 @@
--- One row per order line of an order in fct_orders, with its money in the reporting currency (net
--- amount, cost from the line or else the product), its product category, and its order's attribution,
--- flags and months, so line-level KPIs filter on flags without joining back to orders.
+-- One row per order line of an order in fct_orders, with its money in the reporting currency (net amount
+-- at the order date's rate for bookings, invoiced net amount and cost at the invoice date's rate for
+-- revenue and margin), its product category, and its order's attribution, flags and months, so line-level
+-- KPIs filter on flags without joining back to orders.
 with
 
 lines as (
@@ -31,11 +32,14 @@ final as (
         orders.is_invoiced,
         orders.is_refunded,
         orders.is_derived_from_opportunity,
+        orders.is_unknown_account,
         lines.is_cost_known,
         lines.quantity,
         lines.unit_price,
         lines.discount_amount,
         lines.net_amount,
+        lines.revenue_rate_to_reporting,
+        lines.invoiced_net_amount,
         lines.unit_cost,
         lines.cost_amount,
         orders.currency_code,
@@ -45,6 +49,8 @@ final as (
         orders.ordered_month,
         orders.invoiced_month,
         orders.refunded_month,
+        orders.invoiced_date,
+        orders.refunded_date,
         coalesce(products.category, 'uncategorised') as category
     from lines
     inner join orders

@@ -4,10 +4,6 @@
 -- ended after D, comparing the intervals' reporting-zone dates (converted once in the intervals fact).
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
 stage_intervals as (
     select * from {{ ref('fct_opportunity_stage_intervals') }}
 ),
@@ -17,27 +13,13 @@ opportunities as (
 ),
 
 snapshot_dates as (
-    select
-        month_end as snapshot_date,
-        month_start as snapshot_month,
-        false as is_as_of_snapshot
-    from months
-    where not is_as_of_month
-
-    union all
-
-    select
-        as_of_date as snapshot_date,
-        month_start as snapshot_month,
-        true as is_as_of_snapshot
-    from months
-    where is_as_of_month
+    {{ pipeline_snapshot_dates() }}
 ),
 
 open_intervals as (
     select
         snapshot_dates.snapshot_date,
-        snapshot_dates.snapshot_month,
+        snapshot_dates.month_start as snapshot_month,
         snapshot_dates.is_as_of_snapshot,
         stage_intervals.opportunity_id,
         stage_intervals.interval_number,
@@ -63,6 +45,7 @@ final as (
         open_intervals.opportunity_id,
         opportunities.account_id,
         opportunities.owner_rep_id,
+        opportunities.credited_rep_id,
         open_intervals.interval_number,
         -- dimensions
         open_intervals.snapshot_month,

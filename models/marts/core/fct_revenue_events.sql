@@ -1,7 +1,8 @@
 -- One row per order line per revenue event: the line's invoice (+) in its invoiced month and, for a
 -- refunded order, the reversal (-) of the same line in its refund month. Revenue, cost and units are
 -- signed, so summing any slice of this fact gives net revenue; cost and gross profit are NULL where the
--- line's cost is unknown.
+-- line's cost is unknown. Revenue and cost are converted at the invoice date's rate; a refund reverses
+-- exactly what was invoiced (same rate), so an invoice and its refund net to zero.
 with
 
 lines as (
@@ -22,7 +23,8 @@ invoice_events as (
         1 as sign,
         is_cost_known,
         is_derived_from_opportunity,
-        net_amount as revenue,
+        is_unknown_account,
+        invoiced_net_amount as revenue,
         cost_amount as cost,  -- noqa: RF04
         quantity as units,
         invoiced_at as event_at,
@@ -45,7 +47,8 @@ refund_events as (
         -1 as sign,
         is_cost_known,
         is_derived_from_opportunity,
-        -net_amount as revenue,
+        is_unknown_account,
+        -invoiced_net_amount as revenue,
         -cost_amount as cost,  -- noqa: RF04
         -quantity as units,
         refunded_at as event_at,
@@ -74,6 +77,7 @@ final as (
         cast(sign as integer) as sign,
         is_cost_known,
         is_derived_from_opportunity,
+        is_unknown_account,
         cast(revenue as decimal(18, 2)) as revenue,
         cast(cost as decimal(18, 2)) as cost,  -- noqa: RF04
         cast(revenue - cost as decimal(18, 2)) as gross_profit,

@@ -1,5 +1,6 @@
 -- One row per sales target (rep, team or company x metric x period), with the share of its period
--- elapsed by the as-of date (the as-of day counts as elapsed), so views can pace actuals against it.
+-- elapsed by the as-of date (the as-of day counts as elapsed), so views can pace actuals against it, and
+-- team_key, the team matched against the reps' team history after label normalisation.
 with
 
 targets as (
@@ -37,6 +38,7 @@ periods as (
         end as scope,
         targets.metric,
         targets.is_money_metric,
+        targets.is_rep_unresolved,
         targets.target_value_reporting,
         targets.period_start,
         targets.period_end,
@@ -59,6 +61,7 @@ final as (
         scope,
         rep_id,
         team,
+        {{ normalize_label('team') }} as team_key,
         metric,
         case
             when is_whole_months and period_months = 1 then 'month'
@@ -67,6 +70,7 @@ final as (
             else 'custom'
         end as period_grain,
         is_money_metric,
+        is_rep_unresolved,
         least(greatest(days_to_as_of, 0), period_days) >= period_days as is_period_complete,
         days_to_as_of <= 0 as is_future_period,
         period_days,

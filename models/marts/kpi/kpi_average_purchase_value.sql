@@ -3,12 +3,9 @@
 -- as-of month, for every segment with invoices: the orders invoiced in the month, their invoiced
 -- revenue, the average purchase value (revenue per invoiced order), the customers invoiced and revenue
 -- per customer. Refunds are shown beside (refunded_revenue, by refund month) and do not change the
--- purchase value of the month's orders.
+-- purchase value of the month's orders. Customers exclude the unknown account (orders naming none), so
+-- revenue per customer divides the revenue of identified customers (customer_revenue) by them (D35).
 with
-
-months as (
-    select * from {{ ref('dim_months') }}
-),
 
 revenue_events as (
     select * from {{ ref('fct_revenue_events') }}
@@ -25,17 +22,21 @@ segment_purchases as (
         event_month as month_start,
         segment,
         count(distinct case when event_type = 'invoice' then order_id end) as orders,
-        count(distinct case when event_type = 'invoice' then account_id end) as customers,
+        count(distinct case when event_type = 'invoice' and not is_unknown_account then account_id end) as customers,
         sum(case when event_type = 'invoice' then revenue end) as revenue,
+        sum(case when event_type = 'invoice' and not is_unknown_account then revenue end) as customer_revenue,
         sum(case when event_type = 'refund' then -revenue end) as refunded_revenue
     from revenue_events
     group by event_month, segment
 ),
 
-first_months as (
-    select min(event_month) as first_month
-    from revenue_events
+invoice_events as (
+    select * from revenue_events
     where event_type = 'invoice'
+),
+
+months as (
+    {{ kpi_months('invoice_events', 'event_month') }}
 ),
 
 segment_totals as (
@@ -46,10 +47,9 @@ segment_totals as (
         {{ count_or_zero('segment_purchases.orders') }} as orders,
         {{ count_or_zero('segment_purchases.customers') }} as customers,
         {{ money('segment_purchases.revenue') }} as revenue,
+        {{ money('segment_purchases.customer_revenue') }} as customer_revenue,
         {{ money('segment_purchases.refunded_revenue') }} as refunded_revenue
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     cross join segments
     left join segment_purchases
         on
@@ -66,7 +66,8 @@ final as (
         revenue,
         cast({{ safe_divide('revenue', 'orders') }} as decimal(18, 2)) as avg_purchase_value,
         customers,
-        cast({{ safe_divide('revenue', 'customers') }} as decimal(18, 2)) as revenue_per_customer,
+        customer_revenue,
+        cast({{ safe_divide('customer_revenue', 'customers') }} as decimal(18, 2)) as revenue_per_customer,
         refunded_revenue,
         cast(revenue - refunded_revenue as decimal(18, 2)) as net_revenue,
         '{{ reporting_currency() }}' as currency_code

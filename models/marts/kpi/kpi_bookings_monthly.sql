@@ -1,36 +1,36 @@
 {{ config(materialized='view') }}
--- One row per month (reporting time zone) of ordered_at, from the first month with a booked order to the
--- as-of month: bookings (value of orders received, cancelled orders excluded) and booked orders, split by
--- the originating opportunity's type (orders without an opportunity count as new business).
+-- One row per month (reporting time zone), from the first month with a booking to the as-of month: net
+-- bookings = orders received in the month (by ordered_at) less the orders cancelled in the month (by the
+-- cancellation date, D36), so a cancellation never changes an earlier month; the gross and cancelled parts
+-- beside it; and the split by the originating opportunity's type (orders without one count as new
+-- business). Order counts are the orders received (booked_orders) and cancelled (cancelled_orders).
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
-booked_orders as (
-    select * from {{ ref('fct_orders') }}
-    where is_booked
+booking_events as (
+    select * from {{ ref('fct_booking_events') }}
 ),
 
 monthly_bookings as (
     select
-        ordered_month as month_start,
-        sum(order_amount) as bookings,
-        sum(case when opportunity_type = 'new_business' then order_amount end) as new_business_bookings,
-        sum(case when opportunity_type = 'upsell' then order_amount end) as upsell_bookings,
-        sum(case when opportunity_type = 'renewal' then order_amount end) as renewal_bookings,
-        count(*) as booked_orders,
-        sum(case when opportunity_type = 'new_business' then 1 else 0 end) as new_business_orders,
-        sum(case when opportunity_type = 'upsell' then 1 else 0 end) as upsell_orders,
-        sum(case when opportunity_type = 'renewal' then 1 else 0 end) as renewal_orders
-    from booked_orders
-    group by ordered_month
+        event_month as month_start,
+        sum(amount) as bookings,
+        sum(case when event_type = 'booking' then amount end) as gross_bookings,
+        sum(case when event_type = 'cancellation' then -amount end) as cancelled_bookings,
+        sum(case when opportunity_type = 'new_business' then amount end) as new_business_bookings,
+        sum(case when opportunity_type = 'upsell' then amount end) as upsell_bookings,
+        sum(case when opportunity_type = 'renewal' then amount end) as renewal_bookings,
+        count(case when event_type = 'booking' then 1 end) as booked_orders,
+        count(case when event_type = 'cancellation' then 1 end) as cancelled_orders,
+        count(case when event_type = 'booking' and opportunity_type = 'new_business' then 1 end)
+            as new_business_orders,
+        count(case when event_type = 'booking' and opportunity_type = 'upsell' then 1 end) as upsell_orders,
+        count(case when event_type = 'booking' and opportunity_type = 'renewal' then 1 end) as renewal_orders
+    from booking_events
+    group by event_month
 ),
 
-first_months as (
-    select min(month_start) as first_month
-    from monthly_bookings
+months as (
+    {{ kpi_months('monthly_bookings') }}
 ),
 
 final as (
@@ -45,10 +45,11 @@ final as (
         {{ count_or_zero('monthly_bookings.new_business_orders') }} as new_business_orders,
         {{ count_or_zero('monthly_bookings.upsell_orders') }} as upsell_orders,
         {{ count_or_zero('monthly_bookings.renewal_orders') }} as renewal_orders,
+        {{ money('monthly_bookings.gross_bookings') }} as gross_bookings,
+        {{ money('monthly_bookings.cancelled_bookings') }} as cancelled_bookings,
+        {{ count_or_zero('monthly_bookings.cancelled_orders') }} as cancelled_orders,
         '{{ reporting_currency() }}' as currency_code
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     left join monthly_bookings
         on months.month_start = monthly_bookings.month_start
 )

@@ -1,15 +1,12 @@
 {{ config(materialized='view') }}
 -- One row per month and acquisition channel (with its channel group), plus one row per month with
--- channel = 'all' (blended): new customers (first booked order in the month, by the channel of the lead
--- behind the first won deal, 'unattributed' otherwise), the channel's marketing spend, the month's sales
--- expenses shared across channels in proportion to new customers, CAC = (marketing spend + allocated sales
--- expense) / new customers, and the month's company-wide predicted CLV over CAC. Months run from the first
--- month with new customers, spend or sales expenses to the as-of month.
+-- channel = 'all' (blended): new customers (acquired in the month, by the channel of the lead behind the
+-- first won deal, 'unattributed' otherwise), the channel's marketing spend, the month's sales expenses
+-- shared across channels in proportion to new customers (int_sales_expense_allocation, whole cents),
+-- CAC = (marketing spend + allocated sales expense) / new customers, and the month's company-wide
+-- predicted CLV (trailing 12 months, D39) over CAC. Months run from the first month with new customers,
+-- spend or sales expenses to the as-of month.
 with
-
-months as (
-    select * from {{ ref('dim_months') }}
-),
 
 dim_channels as (
     select * from {{ ref('dim_channels') }}
@@ -29,6 +26,10 @@ sales_expenses as (
 
 customer_value as (
     select * from {{ ref('int_customer_value_monthly') }}
+),
+
+expense_allocation as (
+    select * from {{ ref('int_sales_expense_allocation') }}
 ),
 
 monthly_new_customers as (
@@ -82,94 +83,62 @@ channels as (
     from monthly_spend
 ),
 
-first_months as (
-    select min(month_start) as first_month
-    from (
-        select month_start from monthly_new_customers
-        union all
-        select month_start from monthly_spend
-        union all
-        select month_start from monthly_expenses
-    ) as activity_months
-    -- CAC needs costs: a company that loads neither marketing spend nor sales expenses gets no rows
-    -- (an unknown cost is not a zero cost)
-    having (select count(*) from monthly_spend) + (select count(*) from monthly_expenses) > 0
+activity_months as (
+    select month_start from monthly_new_customers
+    union all
+    select month_start from monthly_spend
+    union all
+    select month_start from monthly_expenses
+),
+
+-- CAC needs costs: a company that loads neither marketing spend nor sales expenses gets no rows (an unknown
+-- cost is not a zero cost)
+costed_activity_months as (
+    select month_start from activity_months
+    where (select count(*) from monthly_spend) + (select count(*) from monthly_expenses) > 0
+),
+
+spine as (
+    {{ kpi_months('costed_activity_months') }}
 ),
 
 channel_months as (
     select
-        months.month_start,
-        months.is_complete_month,
+        spine.month_start,
+        spine.is_complete_month,
         channels.channel,
         channels.channel_group,
         coalesce(monthly_new_customers.new_customers, 0) as new_customers,
         coalesce(monthly_spend.marketing_spend, 0) as marketing_spend,
-        coalesce(monthly_expenses.sales_expenses, 0) as month_sales_expenses,
-        sum(coalesce(monthly_new_customers.new_customers, 0)) over (
-            partition by months.month_start
-        ) as month_new_customers
-    from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
+        coalesce(monthly_expenses.sales_expenses, 0) as month_sales_expenses
+    from spine
     cross join channels
     left join monthly_new_customers
         on
-            months.month_start = monthly_new_customers.month_start
+            spine.month_start = monthly_new_customers.month_start
             and channels.channel = monthly_new_customers.channel
     left join monthly_spend
         on
-            months.month_start = monthly_spend.month_start
+            spine.month_start = monthly_spend.month_start
             and channels.channel = monthly_spend.channel
     left join monthly_expenses
-        on months.month_start = monthly_expenses.month_start
-),
-
--- expenses in whole cents per channel (largest remainder), so channel shares add up to the month's total
-allocation_exact as (
-    select
-        *,
-        case
-            when month_new_customers > 0
-                then month_sales_expenses * 100 * new_customers / month_new_customers
-            else 0
-        end as exact_cents
-    from channel_months
-),
-
-allocation_floors as (
-    select
-        *,
-        floor(exact_cents) as floor_cents,
-        exact_cents - floor(exact_cents) as remainder_cents
-    from allocation_exact
-),
-
-allocation_ranked as (
-    select
-        *,
-        case
-            when month_new_customers > 0
-                then month_sales_expenses * 100 - sum(floor_cents) over (partition by month_start)
-            else 0
-        end as leftover_cents,
-        row_number() over (
-            partition by month_start
-            order by remainder_cents desc, channel asc
-        ) as remainder_order
-    from allocation_floors
+        on spine.month_start = monthly_expenses.month_start
 ),
 
 channel_rows as (
     select
-        month_start,
-        is_complete_month,
-        channel,
-        channel_group,
-        new_customers,
-        marketing_spend,
-        (floor_cents + case when remainder_order <= leftover_cents then 1 else 0 end) / 100.0
-            as sales_expense_allocated
-    from allocation_ranked
+        channel_months.month_start,
+        channel_months.is_complete_month,
+        channel_months.channel,
+        channel_months.channel_group,
+        channel_months.new_customers,
+        channel_months.marketing_spend,
+        coalesce(expense_allocation.sales_expense_allocated, 0) as sales_expense_allocated
+    from channel_months
+    left join expense_allocation
+        on
+            channel_months.month_start = expense_allocation.month_start
+            and channel_months.channel = expense_allocation.channel
 ),
 
 -- blended: every new customer and all spend; the month's sales expenses whole, even without new customers

@@ -1,14 +1,11 @@
 {{ config(materialized='view') }}
--- One row per acquisition cohort month (month of the customer's first booked order, reporting time zone)
--- x customer segment, from the first acquisition month to the as-of month, for every segment with
--- customers: the cohort's customers, their revenue and gross profit to the as-of date, historical CLV
--- (gross profit per customer to date) and the inputs and result of the predicted CLV
--- (arpa_monthly * gross_margin_rate / monthly_churn_rate, NULL when no churn has been observed).
+-- One row per acquisition cohort month (month the customer was acquired: first booked order, else first
+-- subscription; reporting time zone) x customer segment, from the first acquisition month to the as-of
+-- month, for every segment with customers: the cohort's customers, their revenue and gross profit to the
+-- as-of date, historical CLV (gross profit per customer whose profit is known: every revenue of theirs
+-- costed) and the inputs and result of the predicted CLV = the cohort's arpa_monthly * gross_margin_rate /
+-- the company's trailing-12-month monthly churn rate at the as-of month (D39), NULL when that churn is 0.
 with
-
-months as (
-    select * from {{ ref('dim_months') }}
-),
 
 customers as (
     select * from {{ ref('dim_accounts') }}
@@ -23,9 +20,26 @@ customer_months as (
     select * from {{ ref('fct_customer_months') }}
 ),
 
+customer_value as (
+    select * from {{ ref('int_customer_value_monthly') }}
+),
+
 segments as (
     select distinct segment
     from customers
+),
+
+months as (
+    {{ kpi_months('customers', 'acquisition_month') }}
+),
+
+-- the company's trailing-12-month churn rate at the as-of month
+trailing_churn as (
+    select customer_value.trailing_12m_monthly_churn_rate
+    from customer_value
+    inner join months
+        on customer_value.month_start = months.month_start
+    where months.is_as_of_month
 ),
 
 customer_revenue as (
@@ -34,7 +48,8 @@ customer_revenue as (
         sum(revenue) as revenue,
         sum(case when is_cost_known then revenue end) as costed_revenue,
         sum(gross_profit) as gross_profit,
-        sum(case when not is_cost_known then revenue end) as uncosted_revenue
+        sum(case when not is_cost_known then revenue end) as uncosted_revenue,
+        count(case when not is_cost_known then 1 end) = 0 as is_profit_known
     from revenue_events
     group by account_id
 ),
@@ -54,6 +69,11 @@ cohorts as (
         customers.acquisition_month,
         customers.segment,
         count(*) as customers,
+        -- a customer without revenue has a known gross profit: zero
+        count(case when coalesce(customer_revenue.is_profit_known, true) then 1 end) as profit_known_customers,
+        sum(
+            case when coalesce(customer_revenue.is_profit_known, true) then customer_revenue.gross_profit end
+        ) as profit_known_gross_profit,
         sum(customer_revenue.revenue) as revenue_to_date,
         sum(customer_revenue.costed_revenue) as costed_revenue_to_date,
         sum(customer_revenue.gross_profit) as gross_profit_to_date,
@@ -69,17 +89,14 @@ cohorts as (
     group by customers.acquisition_month, customers.segment
 ),
 
-first_months as (
-    select min(acquisition_month) as first_month
-    from customers
-),
-
 cohort_totals as (
     select
         months.month_start as acquisition_month,
         segments.segment,
         months.is_complete_month,
         {{ count_or_zero('cohorts.customers') }} as customers,
+        {{ count_or_zero('cohorts.profit_known_customers') }} as profit_known_customers,
+        {{ money('cohorts.profit_known_gross_profit') }} as profit_known_gross_profit,
         {{ money('cohorts.revenue_to_date') }} as revenue_to_date,
         {{ money('cohorts.costed_revenue_to_date') }} as costed_revenue_to_date,
         {{ money('cohorts.gross_profit_to_date') }} as gross_profit_to_date,
@@ -88,8 +105,6 @@ cohort_totals as (
         {{ count_or_zero('cohorts.customer_months_at_risk') }} as customer_months_at_risk,
         {{ count_or_zero('cohorts.churn_events') }} as churn_events
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     cross join segments
     left join cohorts
         on
@@ -100,14 +115,9 @@ cohort_totals as (
 cohort_rates as (
     select
         cohort_totals.*,
-        -- gross profit is unknown (not zero) when none of the cohort's revenue carries a cost
-        case
-            when
-                cohort_totals.costed_revenue_to_date = 0
-                and cohort_totals.uncosted_revenue_to_date > 0
-                then null
-            else {{ safe_divide('cohort_totals.gross_profit_to_date', 'cohort_totals.customers') }}
-        end as historical_clv_exact,
+        trailing_churn.trailing_12m_monthly_churn_rate,
+        {{ safe_divide('cohort_totals.profit_known_gross_profit', 'cohort_totals.profit_known_customers') }}
+            as historical_clv_exact,
         {{ safe_divide('cohort_totals.revenue_to_date', 'cohort_totals.active_customer_months') }}
             as arpa_monthly_exact,
         {{ safe_divide('cohort_totals.gross_profit_to_date', 'cohort_totals.costed_revenue_to_date') }}
@@ -115,6 +125,8 @@ cohort_rates as (
         {{ safe_divide('cohort_totals.churn_events', 'cohort_totals.customer_months_at_risk') }}
             as monthly_churn_rate
     from cohort_totals
+    left join trailing_churn
+        on true
 ),
 
 final as (
@@ -127,6 +139,8 @@ final as (
         costed_revenue_to_date,
         gross_profit_to_date,
         uncosted_revenue_to_date,
+        profit_known_customers,
+        profit_known_gross_profit,
         cast(historical_clv_exact as decimal(18, 2)) as historical_clv_avg,
         active_customer_months,
         cast(arpa_monthly_exact as decimal(18, 2)) as arpa_monthly,
@@ -134,8 +148,9 @@ final as (
         churn_events,
         customer_months_at_risk,
         monthly_churn_rate,
+        trailing_12m_monthly_churn_rate,
         cast(
-            {{ predicted_clv('arpa_monthly_exact', 'gross_margin_rate', 'monthly_churn_rate') }}
+            {{ predicted_clv('arpa_monthly_exact', 'gross_margin_rate', 'trailing_12m_monthly_churn_rate') }}
             as decimal(18, 2)
         ) as predicted_clv,
         '{{ reporting_currency() }}' as currency_code

@@ -3,15 +3,46 @@
 -- month: customers active at the start of the month (active at the previous month's evaluation point),
 -- how many of them were retained or churned, new and reactivated customers, retention and churn rates,
 -- and the recurring-revenue (MRR) movements of subscription customers with gross and net revenue
--- retention (MRR columns are 0, and the MRR rates NULL, when there are no subscriptions).
+-- retention (MRR columns are 0, and the MRR rates NULL, when there are no subscriptions). Beside them, the
+-- repeat-purchase rate: of the customers with a booked order by the month's end, the share with two or
+-- more (fct_orders.customer_order_number, D44).
 with
-
-months as (
-    select * from {{ ref('dim_months') }}
-),
 
 customer_months as (
     select * from {{ ref('fct_customer_months') }}
+),
+
+all_months as (
+    select * from {{ ref('dim_months') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+    where customer_order_number <= 2
+),
+
+-- customers reaching their first and second booked order, by month
+order_milestones as (
+    select
+        ordered_month as month_start,
+        count(case when customer_order_number = 1 then 1 end) as first_orders,
+        count(case when customer_order_number = 2 then 1 end) as second_orders
+    from orders
+    group by ordered_month
+),
+
+customers_to_date as (
+    select
+        all_months.month_start,
+        sum(coalesce(order_milestones.first_orders, 0)) over (
+            order by all_months.month_start rows between unbounded preceding and current row
+        ) as customers_with_orders,
+        sum(coalesce(order_milestones.second_orders, 0)) over (
+            order by all_months.month_start rows between unbounded preceding and current row
+        ) as repeat_customers
+    from all_months
+    left join order_milestones
+        on all_months.month_start = order_milestones.month_start
 ),
 
 monthly_customers as (
@@ -34,9 +65,8 @@ monthly_customers as (
     group by month_start
 ),
 
-first_months as (
-    select min(month_start) as first_month
-    from customer_months
+months as (
+    {{ kpi_months('customer_months') }}
 ),
 
 monthly_totals as (
@@ -55,12 +85,14 @@ monthly_totals as (
         {{ money('monthly_customers.expansion_mrr') }} as expansion_mrr,
         {{ money('monthly_customers.contraction_mrr') }} as contraction_mrr,
         {{ money('monthly_customers.churned_mrr') }} as churned_mrr,
-        {{ money('monthly_customers.mrr_end') }} as mrr_end
+        {{ money('monthly_customers.mrr_end') }} as mrr_end,
+        {{ count_or_zero('customers_to_date.customers_with_orders') }} as customers_with_orders,
+        {{ count_or_zero('customers_to_date.repeat_customers') }} as repeat_customers
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     left join monthly_customers
         on months.month_start = monthly_customers.month_start
+    left join customers_to_date
+        on months.month_start = customers_to_date.month_start
 ),
 
 final as (
@@ -87,6 +119,9 @@ final as (
         {{ safe_divide('(mrr_start - churned_mrr - contraction_mrr)', 'mrr_start') }} as gross_revenue_retention,
         {{ safe_divide('(mrr_start - churned_mrr - contraction_mrr + expansion_mrr)', 'mrr_start') }}
             as net_revenue_retention,
+        customers_with_orders,
+        repeat_customers,
+        {{ safe_divide('repeat_customers', 'customers_with_orders') }} as repeat_purchase_rate,
         '{{ reporting_currency() }}' as currency_code
     from monthly_totals
 )

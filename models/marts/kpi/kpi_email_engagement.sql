@@ -2,27 +2,29 @@
 -- One row per sent month (reporting time zone) x sending rep, rep_id NULL for marketing (campaign) emails,
 -- from the first month with an email to the as-of month: emails sent, delivered, bounced, unique opens and
 -- clicks, and open / click rates over delivered emails. Every month an emailing rep was employed appears
--- (zeros without emails), as does every month for marketing emails once they have started.
+-- (zeros without emails), as does every month for marketing emails once they have started. Delivery is
+-- counted per sender stream (fct_email_messages, D33): a rep whose tool reports no delivered events has
+-- emails_delivered = sent minus bounced, whatever other streams report. Sales emails of a rep who is not a
+-- kept rep are the unassigned rep's row (D30).
 with
-
-months as (
-    select * from {{ ref('dim_months') }}
-),
 
 email_messages as (
     select * from {{ ref('fct_email_messages') }}
 ),
 
-first_marketing_months as (
-    select min(sent_month) as first_month
-    from email_messages
+marketing_emails as (
+    select * from email_messages
     where not is_sales_email
+),
+
+marketing_months as (
+    {{ kpi_months('marketing_emails', 'sent_month') }}
 ),
 
 monthly_engagement as (
     select
         sent_month as month_start,
-        rep_id,
+        sender_rep_id as rep_id,
         count(case when is_sent then 1 end) as emails_sent,
         count(case when is_delivered then 1 end) as emails_delivered,
         count(case when is_bounced then 1 end) as emails_bounced,
@@ -32,7 +34,7 @@ monthly_engagement as (
         sum(open_events) as total_opens,
         sum(click_events) as total_clicks
     from email_messages
-    group by sent_month, rep_id
+    group by sent_month, sender_rep_id
 ),
 
 -- who sent in which month, plus a marketing row (rep NULL) for every month once marketing emails started
@@ -45,11 +47,9 @@ sender_activity as (
     union
 
     select
-        months.month_start,
+        marketing_months.month_start,
         cast(null as {{ dbt.type_string() }}) as rep_id
-    from months
-    inner join first_marketing_months
-        on months.month_start >= first_marketing_months.first_month
+    from marketing_months
 ),
 
 rep_month_rows as (

@@ -1,12 +1,10 @@
 {{ config(materialized='view') }}
 -- One row per lead created month (reporting time zone) x channel, from the first month with a lead to the
 -- as-of month, for every channel of dim_channels that has leads. Cohort-based: a lead counts in its
--- creation month, with whatever it has become by the as-of date (opportunity, won customer).
+-- creation month, with whatever it has become by the as-of date (opportunity, won customer). The average
+-- days to convert is over the converted leads that have a duration (a deal won before its lead was
+-- created has none, D35).
 with
-
-months as (
-    select * from {{ ref('dim_months') }}
-),
 
 channels as (
     select * from {{ ref('dim_channels') }}
@@ -16,9 +14,8 @@ leads as (
     select * from {{ ref('fct_leads') }}
 ),
 
-first_months as (
-    select min(created_month) as first_month
-    from leads
+months as (
+    {{ kpi_months('leads', 'created_month') }}
 ),
 
 channels_with_leads as (
@@ -36,6 +33,7 @@ cohorts as (
         count(*) as leads,
         count(case when is_converted_to_opportunity then 1 end) as leads_to_opportunity,
         count(case when is_converted_to_customer then 1 end) as leads_to_customer,
+        count(days_to_convert) as leads_with_days_to_convert,
         sum(days_to_convert) as total_days_to_convert
     from leads
     group by created_month, channel
@@ -50,10 +48,9 @@ cohorts_spined as (
         {{ count_or_zero('cohorts.leads') }} as leads,
         {{ count_or_zero('cohorts.leads_to_opportunity') }} as leads_to_opportunity,
         {{ count_or_zero('cohorts.leads_to_customer') }} as leads_to_customer,
+        {{ count_or_zero('cohorts.leads_with_days_to_convert') }} as leads_with_days_to_convert,
         {{ count_or_zero('cohorts.total_days_to_convert') }} as total_days_to_convert
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     cross join channels_with_leads
     left join cohorts
         on
@@ -74,7 +71,8 @@ final as (
         {{ safe_divide('leads_to_customer', 'leads') }} as lead_conversion_rate,
         {{ safe_divide('leads_to_customer', 'leads_to_opportunity') }} as opportunity_to_customer_rate,
         total_days_to_convert,
-        cast({{ safe_divide('total_days_to_convert', 'leads_to_customer') }} as decimal(18, 2))
+        leads_with_days_to_convert,
+        cast({{ safe_divide('total_days_to_convert', 'leads_with_days_to_convert') }} as decimal(18, 2))
             as avg_days_to_convert
     from cohorts_spined
 )

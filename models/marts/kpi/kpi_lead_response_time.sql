@@ -3,7 +3,9 @@
 -- the as-of month: leads assigned, answered, answered within the SLA (var lead_response_sla_minutes) and
 -- the average and median minutes to the first response. Every month a lead-owning rep was employed appears
 -- (zeros without leads), and so does any month a rep owns leads, even after leaving; leads without an
--- owner form the rows with rep_id NULL. Leads never answered count in leads_assigned only.
+-- owner (or whose owner is not a kept rep) form the rows with rep_id NULL. Leads never answered count in
+-- leads_assigned only. A response is the first outbound activity or sales email linked to the lead, as
+-- the spec says: converting a lead is not a response (D34).
 with
 
 leads as (

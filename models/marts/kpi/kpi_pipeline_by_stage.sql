@@ -5,10 +5,6 @@
 -- weighted amount. stage_probability is amount-weighted (weighted / pipeline amount).
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
 stages as (
     select * from {{ ref('dim_stages') }}
 ),
@@ -23,23 +19,7 @@ first_months as (
 ),
 
 snapshot_dates as (
-    select
-        month_end as snapshot_date,
-        month_start,
-        is_complete_month,
-        false as is_as_of_snapshot
-    from months
-    where not is_as_of_month
-
-    union all
-
-    select
-        as_of_date as snapshot_date,
-        month_start,
-        is_complete_month,
-        true as is_as_of_snapshot
-    from months
-    where is_as_of_month
+    {{ pipeline_snapshot_dates() }}
 ),
 
 snapshot_stages as (

@@ -3,7 +3,9 @@
 -- that the rep owns (and their amount), and opportunities created that were sourced from a lead the rep
 -- owned (the originating lead's owner, whoever owns the deal). Rows cover every month a rep was employed
 -- (zeros without activity) and any other month with activity credited to the rep, from the first month
--- with leads or opportunities to the as-of month. Leads and deals without a rep are left out.
+-- with leads or opportunities to the as-of month. An opportunity counts for its credited rep (owner, else
+-- account owner, else the unassigned rep's row, D30); leads without an owner that is a kept rep, and
+-- deals not sourced from such a lead, are left out of the lead columns.
 with
 
 leads as (
@@ -29,7 +31,7 @@ activity as (
     union all
 
     select
-        owner_rep_id as rep_id,
+        credited_rep_id as rep_id,
         created_month as month_start,
         0 as leads_created,
         1 as opportunities_created,
@@ -37,7 +39,7 @@ activity as (
         0 as opportunities_sourced,
         0 as sourced_pipeline_amount
     from opportunities
-    where owner_rep_id is not null and created_date <= {{ as_of_date() }}
+    where created_date <= {{ as_of_date() }}
 
     union all
 

@@ -5,10 +5,6 @@
 -- unknown. With no costed revenue at all the view returns no rows.
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
 revenue_events as (
     select * from {{ ref('fct_revenue_events') }}
 ),
@@ -31,10 +27,13 @@ category_margin as (
     group by event_month, category
 ),
 
-first_months as (
-    select min(event_month) as first_month
-    from revenue_events
+costed_events as (
+    select * from revenue_events
     where is_cost_known
+),
+
+months as (
+    {{ kpi_months('costed_events', 'event_month') }}
 ),
 
 category_totals as (
@@ -48,8 +47,6 @@ category_totals as (
         {{ money('category_margin.uncosted_revenue') }} as uncosted_revenue,
         {{ money('category_margin.total_revenue') }} as total_revenue
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     cross join categories
     left join category_margin
         on

@@ -5,10 +5,6 @@
 -- revenue at all the view returns no rows.
 with
 
-months as (
-    select * from {{ ref('dim_months') }}
-),
-
 revenue_events as (
     select * from {{ ref('fct_revenue_events') }}
 ),
@@ -25,10 +21,13 @@ monthly_margin as (
     group by event_month
 ),
 
-first_months as (
-    select min(event_month) as first_month
-    from revenue_events
+costed_events as (
+    select * from revenue_events
     where is_cost_known
+),
+
+months as (
+    {{ kpi_months('costed_events', 'event_month') }}
 ),
 
 monthly_totals as (
@@ -41,8 +40,6 @@ monthly_totals as (
         {{ money('monthly_margin.uncosted_revenue') }} as uncosted_revenue,
         {{ money('monthly_margin.total_revenue') }} as total_revenue
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     left join monthly_margin
         on months.month_start = monthly_margin.month_start
 ),

@@ -4,7 +4,8 @@
 -- order, credited rep), how many of them churned within the horizon (var rep_churn_horizon_months, from
 -- the acquisition month to that many months later), and the sales cycle of the won deals that acquired
 -- them. Rows cover every month a rep was employed (zeros) and any other month the rep acquired customers,
--- from the first acquisition month to the as-of month. Customers without an acquiring rep are left out.
+-- from the first acquisition month to the as-of month. Customers no rep resolves for are the unassigned
+-- rep's rows (D30).
 with
 
 accounts as (
@@ -27,7 +28,7 @@ customers as (
         first_won_opportunity_id,
         cast({{ dbt.dateadd('month', horizon_months, 'acquisition_month') }} as date) as horizon_end_month
     from accounts
-    where is_customer and acquiring_rep_id is not null
+    where is_customer
 ),
 
 churned_customers as (

@@ -1,12 +1,9 @@
 {{ config(materialized='view') }}
 -- One row per month (reporting time zone), from the first month with revenue to the as-of month: net
--- revenue (invoiced order lines in their invoiced month, less refunded lines in their refund month), the
--- invoiced and refunded parts, invoiced and refunded orders, and paying customers.
+-- revenue (invoiced order lines in their invoiced month, less refunded lines in their refund month, at the
+-- invoice date's rate), the invoiced and refunded parts, invoiced and refunded orders, and paying
+-- customers (the unknown account, orders naming no account, is not a customer).
 with
-
-months as (
-    select * from {{ ref('dim_months') }}
-),
 
 revenue_events as (
     select * from {{ ref('fct_revenue_events') }}
@@ -20,14 +17,14 @@ monthly_revenue as (
         sum(case when event_type = 'refund' then -revenue end) as refunded_revenue,
         count(distinct case when event_type = 'invoice' then order_id end) as invoiced_orders,
         count(distinct case when event_type = 'refund' then order_id end) as refunded_orders,
-        count(distinct case when event_type = 'invoice' then account_id end) as paying_customers
+        count(distinct case when event_type = 'invoice' and not is_unknown_account then account_id end)
+            as paying_customers
     from revenue_events
     group by event_month
 ),
 
-first_months as (
-    select min(month_start) as first_month
-    from monthly_revenue
+months as (
+    {{ kpi_months('monthly_revenue') }}
 ),
 
 final as (
@@ -42,8 +39,6 @@ final as (
         {{ count_or_zero('monthly_revenue.paying_customers') }} as paying_customers,
         '{{ reporting_currency() }}' as currency_code
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     left join monthly_revenue
         on months.month_start = monthly_revenue.month_start
 )

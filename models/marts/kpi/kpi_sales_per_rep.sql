@@ -1,9 +1,10 @@
 {{ config(materialized='view') }}
--- One row per month and rep: the rep leaderboard. Revenue (net invoiced, credited rep), bookings (credited
--- rep) and deals won (owner rep), the rep's revenue rank within the month and the change from the
--- previous month. Rows cover every month a rep was employed (zeros without sales) and any other month a
--- rep was credited with sales (e.g. a late invoice after the rep left), from the first month with rep
--- sales to the as-of month.
+-- One row per month and rep: the rep leaderboard. Revenue (net invoiced, credited rep), bookings (net of
+-- cancellations, credited rep) and deals won (credited rep), the rep's revenue rank within the month and
+-- the change from the previous month. Rows cover every month a rep was employed (zeros without sales) and
+-- any other month a rep was credited with sales (e.g. a late invoice after the rep left), from the first
+-- month with sales to the as-of month. Sales no rep resolves for are the unassigned rep's row
+-- (is_unassigned; not ranked), so the rows of a month add up to the company's totals (D30).
 with
 
 daily_actuals as (
@@ -32,6 +33,7 @@ rep_month_totals as (
         rep_month_rows.is_complete_month,
         rep_month_rows.team,
         rep_month_rows.is_employed_in_month,
+        rep_month_rows.rep_id = {{ unassigned_rep_id() }} as is_unassigned,
         {{ money('monthly_actuals.revenue') }} as revenue,
         {{ money('monthly_actuals.bookings') }} as bookings,
         {{ count_or_zero('monthly_actuals.deals_won') }} as deals_won,
@@ -44,13 +46,17 @@ rep_month_totals as (
             and rep_month_rows.month_start = monthly_actuals.month_start
 ),
 
+-- the leaderboard ranks reps; the unassigned row is not a rep
 ranked as (
     select
         *,
-        rank() over (
-            partition by month_start
-            order by revenue desc
-        ) as revenue_rank
+        case
+            when not is_unassigned
+                then rank() over (
+                    partition by month_start, is_unassigned
+                    order by revenue desc
+                )
+        end as revenue_rank
     from rep_month_totals
 ),
 
@@ -77,6 +83,7 @@ final as (
         team,
         is_complete_month,
         is_employed_in_month,
+        is_unassigned,
         revenue,
         bookings,
         deals_won,

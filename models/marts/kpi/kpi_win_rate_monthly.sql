@@ -1,11 +1,8 @@
 {{ config(materialized='view') }}
 -- One row per month of close (reporting time zone), from the first month with a closed deal to the as-of
--- month: deals won and lost, the count-based and amount-based win rates, and the average won deal size.
+-- month: deals won and lost, the count-based and amount-based win rates, and the average won deal size
+-- over the won deals that have an amount (the others are counted beside it, D35).
 with
-
-months as (
-    select * from {{ ref('dim_months') }}
-),
 
 opportunities as (
     select * from {{ ref('fct_opportunities') }}
@@ -16,6 +13,7 @@ monthly_outcomes as (
         closed_month as month_start,
         count(case when is_won then 1 end) as deals_won,
         count(case when is_lost then 1 end) as deals_lost,
+        count(case when is_won and amount is not null then 1 end) as won_deals_with_amount,
         sum(case when is_won then amount end) as won_amount,
         sum(case when is_lost then amount end) as lost_amount
     from opportunities
@@ -23,9 +21,8 @@ monthly_outcomes as (
     group by closed_month
 ),
 
-first_months as (
-    select min(month_start) as first_month
-    from monthly_outcomes
+months as (
+    {{ kpi_months('monthly_outcomes') }}
 ),
 
 monthly_totals as (
@@ -34,11 +31,10 @@ monthly_totals as (
         months.is_complete_month,
         {{ count_or_zero('monthly_outcomes.deals_won') }} as deals_won,
         {{ count_or_zero('monthly_outcomes.deals_lost') }} as deals_lost,
+        {{ count_or_zero('monthly_outcomes.won_deals_with_amount') }} as won_deals_with_amount,
         {{ money('monthly_outcomes.won_amount') }} as won_amount,
         {{ money('monthly_outcomes.lost_amount') }} as lost_amount
     from months
-    inner join first_months
-        on months.month_start >= first_months.first_month
     left join monthly_outcomes
         on months.month_start = monthly_outcomes.month_start
 ),
@@ -55,7 +51,9 @@ final as (
         lost_amount,
         won_amount + lost_amount as closed_amount,
         {{ safe_divide('won_amount', '(won_amount + lost_amount)') }} as win_rate_by_amount,
-        cast({{ safe_divide('won_amount', 'deals_won') }} as decimal(18, 2)) as avg_won_deal_size,
+        cast({{ safe_divide('won_amount', 'won_deals_with_amount') }} as decimal(18, 2)) as avg_won_deal_size,
+        won_deals_with_amount,
+        deals_won - won_deals_with_amount as won_deals_without_amount,
         '{{ reporting_currency() }}' as currency_code
     from monthly_totals
 )

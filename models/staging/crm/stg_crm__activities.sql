@@ -17,6 +17,7 @@ final as (
         activity_type,
         direction,
         outcome,
+        is_activity_type_missing,
         duration_seconds,
         occurred_at
     from kept_activities

@@ -1,4 +1,4 @@
--- One row per contact (a person at a kept account): the current, valid, not deleted version.
+-- One row per contact (a person, usually at an account): the current, valid, not deleted version.
 with
 
 kept_contacts as (
@@ -15,6 +15,8 @@ final as (
         email,
         phone,
         job_title,
+        is_account_missing,
+        is_account_unresolved,
         created_at,
         updated_at
     from kept_contacts

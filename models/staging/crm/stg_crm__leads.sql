@@ -17,11 +17,14 @@ final as (
         channel,
         channel_group,
         is_channel_mapped,
+        is_owner_unresolved,
+        is_created_at_imputed,
+        is_converted_before_created,
         status,
         company_name,
         email,
         country_code,
-        created_at,
+        resolved_created_at as created_at,
         converted_at,
         updated_at
     from kept_leads

@@ -1,4 +1,4 @@
--- One row per order line of a kept order, converted at its order's rate.
+-- One row per order line of a kept order, converted at its order's rate (the bookings value).
 with
 
 kept_lines as (
@@ -17,6 +17,8 @@ final as (
         unit_cost,
         currency_code,
         rate_to_reporting,
+        is_product_missing,
+        is_product_unresolved,
         {{ to_reporting('unit_price') }} as unit_price_reporting,
         {{ to_reporting('coalesce(discount_amount, 0)') }} as discount_amount_reporting,
         {{ to_reporting('unit_cost') }} as unit_cost_reporting

@@ -15,8 +15,16 @@ final as (
         status,
         currency_code,
         rate_to_reporting,
-        ordered_at,
-        invoiced_at,
+        is_account_missing,
+        is_account_unresolved,
+        is_rep_unresolved,
+        is_ordered_at_imputed,
+        is_invoiced_at_imputed,
+        is_invoiced_before_ordered,
+        resolved_ordered_at as ordered_at,
+        resolved_invoiced_at as invoiced_at,
+        cancelled_at,
+        refunded_at,
         updated_at
     from kept_orders
 )

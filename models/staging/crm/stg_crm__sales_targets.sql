@@ -13,6 +13,7 @@ final as (
         team,
         metric,
         is_money_metric,
+        is_rep_unresolved,
         target_value,
         case when is_money_metric then currency_code end as currency_code,
         rate_to_reporting,

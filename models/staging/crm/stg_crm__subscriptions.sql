@@ -12,6 +12,8 @@ final as (
         account_id,
         product_id,
         status,
+        is_account_unresolved,
+        is_product_unresolved,
         mrr,
         currency_code,
         rate_to_reporting,

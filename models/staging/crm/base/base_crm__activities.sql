@@ -1,15 +1,16 @@
--- Every raw activities row, typed and classified (kept / superseded / soft_deleted / quarantined).
+-- Every raw activities row, typed and classified (kept / superseded / soft_deleted / quarantined). An
+-- activity without a type is still a touch: kept and flagged.
 with
 
 typed_rows as (
     {{ crm_typed_rows(
         'activities',
         lower=['activity_type', 'direction', 'outcome'],
-        required=['occurred_at', 'activity_type'],
+        required=['occurred_at'],
     ) }}
 ),
 
-final as (
+dispositioned as (
     select
         typed_rows.*,
         {{ crm_disposition([
@@ -18,6 +19,13 @@ final as (
             crm_future_rule(['occurred_at']),
         ]) }}
     from typed_rows
+),
+
+final as (
+    select
+        dispositioned.*,
+        {{ crm_warning_flags('activities') }}
+    from dispositioned
 )
 
 select * from final

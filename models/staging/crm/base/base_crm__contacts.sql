@@ -1,4 +1,5 @@
--- Every raw contacts row, typed and classified (kept / superseded / soft_deleted / quarantined).
+-- Every raw contacts row, typed and classified (kept / superseded / soft_deleted / quarantined). A contact
+-- without an account, or whose account is not kept, is still a person: kept and flagged.
 with
 
 typed_rows as (
@@ -6,7 +7,6 @@ typed_rows as (
         'contacts',
         lower=['email'],
         collapse=['first_name', 'last_name', 'job_title'],
-        required=['account_id'],
     ) }}
 ),
 
@@ -22,14 +22,20 @@ enriched as (
     left join accounts on typed_rows.account_id = accounts.account_id
 ),
 
-final as (
+dispositioned as (
     select
         enriched.*,
         {{ crm_disposition([
             crm_future_rule(['created_at']),
-            crm_orphan_rule('account_id', '_account_found'),
         ]) }}
     from enriched
+),
+
+final as (
+    select
+        dispositioned.*,
+        {{ crm_warning_flags('contacts') }}
+    from dispositioned
 )
 
 select * from final

@@ -1,5 +1,7 @@
 -- Every raw leads row, typed and classified (kept / superseded / soft_deleted / quarantined), with the
--- lead source mapped to a channel through the channel_mapping seed.
+-- lead source mapped to a channel through the channel_mapping seed. A lead without created_at is dated at
+-- the first time the extract saw it (or its conversion, if earlier), flagged; only a lead with no date at
+-- all is quarantined. An owner who is not a kept rep, and a conversion before creation, are flagged.
 with
 
 typed_rows as (
@@ -8,7 +10,6 @@ typed_rows as (
         lower=['status', 'email'],
         upper=['country_code'],
         collapse=['lead_source', 'company_name'],
-        required=['created_at'],
     ) }}
 ),
 
@@ -23,6 +24,8 @@ reps as (
 enriched as (
     select
         typed_rows.*,
+        coalesce(typed_rows.created_at, least(typed_rows._first_seen_at, typed_rows.converted_at))
+            as resolved_created_at,
         coalesce(channel_mapping.channel, 'other') as channel,
         coalesce(channel_mapping.channel_group, 'inbound') as channel_group,
         channel_mapping.channel is not null as is_channel_mapped,
@@ -33,15 +36,21 @@ enriched as (
     left join reps on typed_rows.owner_rep_id = reps.rep_id
 ),
 
-final as (
+dispositioned as (
     select
         enriched.*,
         {{ crm_disposition([
-            {'when': 'converted_at < created_at', 'reason': 'close_before_create'},
-            crm_future_rule(['created_at', 'converted_at']),
-            crm_orphan_rule('owner_rep_id', '_owner_found'),
+            {'when': 'resolved_created_at is null', 'reason': 'missing_required_value', 'detail': "'created_at'"},
+            crm_future_rule(['resolved_created_at', 'converted_at']),
         ]) }}
     from enriched
+),
+
+final as (
+    select
+        dispositioned.*,
+        {{ crm_warning_flags('leads') }}
+    from dispositioned
 )
 
 select * from final

@@ -1,5 +1,10 @@
 -- Every raw opportunities row, typed and classified, with the stage label mapped to a standard stage
--- and the amount converted to the reporting currency.
+-- and the amount converted to the reporting currency. Early-stage deals often have no account or no
+-- creation date: a deal without an account, without an owner, or whose account or owner is not kept is
+-- kept and flagged (the facts give it the unknown account and fall back for credit); a deal without
+-- created_at is dated at its earliest stage-history entry, else the first time the extract saw it (or its
+-- close, if earlier), flagged; only a deal with no date at all is quarantined. A close before the
+-- creation is flagged, not quarantined.
 with
 
 typed_rows as (
@@ -8,8 +13,22 @@ typed_rows as (
         lower=['opportunity_type'],
         upper=['currency_code'],
         collapse=['opportunity_name', 'stage_name', 'loss_reason'],
-        required=['account_id', 'owner_rep_id', 'created_at'],
     ) }}
+),
+
+-- the earliest stage-history entry of each deal, read from the raw history (its staging model depends on
+-- this one)
+history_rows as (
+    {{ crm_typed_rows('opportunity_stage_history', collapse=['stage_name']) }}
+),
+
+history_starts as (
+    select
+        opportunity_id,
+        min(entered_at) as first_entered_at
+    from history_rows
+    where not _key_is_invalid
+    group by opportunity_id
 ),
 
 stage_mapping as (
@@ -75,6 +94,11 @@ stages_resolved as (
 closes_resolved as (
     select
         stages_resolved.*,
+        coalesce(
+            stages_resolved.created_at,
+            history_starts.first_entered_at,
+            least(stages_resolved._first_seen_at, stages_resolved.closed_at)
+        ) as resolved_created_at,
         -- a closed deal without a close time closes at its last change; an open (reopened) deal has none
         case
             when stages_resolved.resolved_is_closed
@@ -85,6 +109,8 @@ closes_resolved as (
         and stages_resolved.updated_at is not null as is_closed_at_imputed,
         coalesce(stages_resolved.opportunity_type, 'new_business') as resolved_opportunity_type
     from stages_resolved
+    left join history_starts
+        on stages_resolved.opportunity_id = history_starts.opportunity_id
 ),
 
 enriched as (
@@ -97,28 +123,33 @@ enriched as (
     from closes_resolved
     {{ crm_join_rates(
         'closes_resolved.currency_code',
-        reporting_date('coalesce(closes_resolved.resolved_closed_at, closes_resolved.created_at)'),
+        reporting_date('coalesce(closes_resolved.resolved_closed_at, closes_resolved.resolved_created_at)'),
     ) }}
     left join accounts on closes_resolved.account_id = accounts.account_id
     left join reps on closes_resolved.owner_rep_id = reps.rep_id
 ),
 
-final as (
+dispositioned as (
     select
         enriched.*,
         {{ crm_disposition([
+            {'when': 'resolved_created_at is null', 'reason': 'missing_required_value', 'detail': "'created_at'"},
             {'when': 'resolved_is_closed and resolved_closed_at is null',
              'reason': 'missing_required_value', 'detail': "'closed_at'"},
             {'when': "resolved_opportunity_type not in ('new_business', 'upsell', 'renewal')",
              'reason': 'unknown_label', 'detail': 'opportunity_type'},
             crm_negative_rule(['amount']),
         ] + crm_currency_rules(['amount']) + [
-            {'when': 'resolved_closed_at < created_at', 'reason': 'close_before_create'},
-            crm_future_rule(['created_at', 'resolved_closed_at']),
-            crm_orphan_rule('account_id', '_account_found'),
-            crm_orphan_rule('owner_rep_id', '_owner_found'),
+            crm_future_rule(['resolved_created_at', 'resolved_closed_at']),
         ]) }}
     from enriched
+),
+
+final as (
+    select
+        dispositioned.*,
+        {{ crm_warning_flags('opportunities') }}
+    from dispositioned
 )
 
 select * from final

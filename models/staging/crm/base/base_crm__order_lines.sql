@@ -1,9 +1,11 @@
 -- Every raw order_lines row, typed and classified. Lines are in their order's currency and convert at
--- the order's rate.
+-- the order's rate. A line without a product, or whose product is not kept, is still money: kept and
+-- flagged (category 'uncategorised', cost from the line or unknown). A line of an order that is not kept
+-- is quarantined: without its order it has no status, date or currency.
 with
 
 typed_rows as (
-    {{ crm_typed_rows('order_lines', required=['order_id', 'product_id', 'quantity', 'unit_price']) }}
+    {{ crm_typed_rows('order_lines', required=['order_id', 'quantity', 'unit_price']) }}
 ),
 
 orders as (
@@ -31,15 +33,21 @@ enriched as (
     left join products on typed_rows.product_id = products.product_id
 ),
 
-final as (
+dispositioned as (
     select
         enriched.*,
         {{ crm_disposition([
             crm_negative_rule(['quantity', 'unit_price', 'discount_amount', 'unit_cost']),
             crm_orphan_rule('order_id', '_order_found'),
-            crm_orphan_rule('product_id', '_product_found'),
         ], soft_delete=false) }}
     from enriched
+),
+
+final as (
+    select
+        dispositioned.*,
+        {{ crm_warning_flags('order_lines') }}
+    from dispositioned
 )
 
 select * from final

@@ -1,4 +1,9 @@
--- Every raw orders row, typed and classified, converted at the rate of the order date.
+-- Every raw orders row, typed and classified, converted at the rate of the order date. An order is money:
+-- one without an account, whose account or rep is not kept, or invoiced before it was ordered is kept and
+-- flagged (the facts give it the unknown or inferred account and fall back for credit). A missing order
+-- date falls back to the invoice (or the first time the extract saw the order, if earlier); an invoiced,
+-- paid or refunded order without invoiced_at is invoiced at its last change (updated_at, never before the
+-- order); both are flagged. Only an order with no date at all, or invoiced with no date, is quarantined.
 with
 
 typed_rows as (
@@ -6,7 +11,7 @@ typed_rows as (
         'orders',
         lower=['status'],
         upper=['currency_code'],
-        required=['account_id', 'ordered_at', 'status', 'currency_code'],
+        required=['status', 'currency_code'],
     ) }}
 ),
 
@@ -18,34 +23,58 @@ reps as (
     select rep_id from {{ ref('stg_crm__sales_reps') }}
 ),
 
-enriched as (
+dates_resolved as (
     select
         typed_rows.*,
-        {{ crm_rate_to_reporting('typed_rows.currency_code') }} as rate_to_reporting,
-        {{ crm_currency_is_known('typed_rows.currency_code') }} as _currency_is_known,
-        accounts.account_id is not null as _account_found,
-        reps.rep_id is not null as _rep_found
+        coalesce(typed_rows.ordered_at, least(typed_rows.invoiced_at, typed_rows._first_seen_at))
+            as resolved_ordered_at
     from typed_rows
-    {{ crm_join_rates('typed_rows.currency_code', reporting_date('typed_rows.ordered_at')) }}
-    left join accounts on typed_rows.account_id = accounts.account_id
-    left join reps on typed_rows.rep_id = reps.rep_id
 ),
 
-final as (
+invoices_resolved as (
+    select
+        dates_resolved.*,
+        case
+            when dates_resolved.invoiced_at is not null then dates_resolved.invoiced_at
+            when dates_resolved.status in ('invoiced', 'paid', 'refunded') and dates_resolved.updated_at is not null
+                then greatest(dates_resolved.updated_at, dates_resolved.resolved_ordered_at)
+        end as resolved_invoiced_at
+    from dates_resolved
+),
+
+enriched as (
+    select
+        invoices_resolved.*,
+        {{ crm_rate_to_reporting('invoices_resolved.currency_code') }} as rate_to_reporting,
+        {{ crm_currency_is_known('invoices_resolved.currency_code') }} as _currency_is_known,
+        accounts.account_id is not null as _account_found,
+        reps.rep_id is not null as _rep_found
+    from invoices_resolved
+    {{ crm_join_rates('invoices_resolved.currency_code', reporting_date('invoices_resolved.resolved_ordered_at')) }}
+    left join accounts on invoices_resolved.account_id = accounts.account_id
+    left join reps on invoices_resolved.rep_id = reps.rep_id
+),
+
+dispositioned as (
     select
         enriched.*,
         {{ crm_disposition([
             {'when': "status not in ('booked', 'invoiced', 'paid', 'cancelled', 'refunded')",
              'reason': 'unknown_label', 'detail': 'status'},
-            {'when': "status in ('invoiced', 'paid', 'refunded') and invoiced_at is null",
+            {'when': 'resolved_ordered_at is null', 'reason': 'missing_required_value', 'detail': "'ordered_at'"},
+            {'when': "status in ('invoiced', 'paid', 'refunded') and resolved_invoiced_at is null",
              'reason': 'missing_required_value', 'detail': "'invoiced_at'"},
         ] + crm_currency_rules([]) + [
-            {'when': 'invoiced_at < ordered_at', 'reason': 'close_before_create'},
-            crm_future_rule(['ordered_at', 'invoiced_at']),
-            crm_orphan_rule('account_id', '_account_found'),
-            crm_orphan_rule('rep_id', '_rep_found'),
+            crm_future_rule(['resolved_ordered_at', 'invoiced_at', 'cancelled_at', 'refunded_at']),
         ], soft_delete=false) }}
     from enriched
+),
+
+final as (
+    select
+        dispositioned.*,
+        {{ crm_warning_flags('orders') }}
+    from dispositioned
 )
 
 select * from final

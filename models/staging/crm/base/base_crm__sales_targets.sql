@@ -32,7 +32,7 @@ enriched as (
     left join reps on typed_rows.rep_id = reps.rep_id
 ),
 
-final as (
+dispositioned as (
     select
         enriched.*,
         {{ crm_disposition([
@@ -46,9 +46,16 @@ final as (
             {'when': 'is_money_metric and rate_to_reporting is null', 'reason': 'missing_currency_rate',
              'detail': 'currency_code'},
             {'when': 'period_end < period_start', 'reason': 'end_before_start'},
-            crm_orphan_rule('rep_id', '_rep_found'),
         ], soft_delete=false) }}
     from enriched
+),
+
+-- a target for a rep that is not kept is kept and flagged: kpi_sales_vs_target shows it without members
+final as (
+    select
+        dispositioned.*,
+        {{ crm_warning_flags('sales_targets') }}
+    from dispositioned
 )
 
 select * from final

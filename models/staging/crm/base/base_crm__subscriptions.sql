@@ -1,4 +1,7 @@
--- Every raw subscriptions row, typed and classified, with MRR converted at the rate of the start date.
+-- Every raw subscriptions row, typed and classified, with MRR converted at the rate of the start date. A
+-- subscription whose account or product is not kept is kept and flagged (the account becomes an inferred
+-- member of dim_accounts). Quarantined: one without an account (whose activity would it be?), and a
+-- cancelled or expired one without ended_at (when it stopped is unknown, so its active months are too).
 with
 
 typed_rows as (
@@ -32,18 +35,25 @@ enriched as (
     left join products on typed_rows.product_id = products.product_id
 ),
 
-final as (
+dispositioned as (
     select
         enriched.*,
         {{ crm_disposition([
             {'when': "status not in ('active', 'cancelled', 'expired')", 'reason': 'unknown_label', 'detail': 'status'},
+            {'when': "status in ('cancelled', 'expired') and ended_at is null",
+             'reason': 'missing_required_value', 'detail': "'ended_at'"},
             crm_negative_rule(['mrr']),
         ] + crm_currency_rules(['mrr']) + [
             {'when': 'ended_at < started_at', 'reason': 'end_before_start'},
-            crm_orphan_rule('account_id', '_account_found'),
-            crm_orphan_rule('product_id', '_product_found'),
         ], soft_delete=false) }}
     from enriched
+),
+
+final as (
+    select
+        dispositioned.*,
+        {{ crm_warning_flags('subscriptions') }}
+    from dispositioned
 )
 
 select * from final
