@@ -5,6 +5,12 @@ with now. The bundled sample is a fixed snapshot and a backfill looks at a past 
 dbt's max_loaded_at and measures its age at the reference instant: the end of the as-of day in the
 reporting time zone, or now if that is earlier. The thresholds are dbt's own freshness criteria, rendered
 from the vars freshness_warn_after_hours / freshness_error_after_hours. Absent optional tables are skipped.
+
+On the DuckDB target the pipeline measures in-process instead of starting `dbt source freshness` (a second
+dbt process that parses the whole project: about 20 s of a 2-core machine's time, whatever the data size):
+it reads the same source definitions (loaded_at_field and freshness criteria of _crm__sources.yml, the
+criteria rendered with the same vars) and runs the query dbt runs, max(loaded_at_field) per table, in one
+read-only connection to the build database. Other targets keep `dbt source freshness` (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -12,10 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from scripts.pipeline.config import Paths
+import duckdb
+import jinja2
+import yaml
+
+from scripts.contract import PROJECT_ROOT, SOURCES_FILE
+from scripts.pipeline.config import Paths, project_var
 from scripts.pipeline.dbt_runner import DbtRun, run_dbt
 
 log = logging.getLogger("pipeline.freshness")
@@ -118,6 +131,142 @@ def configured_tables(target_dir: Path) -> dict[str, bool] | None:
         thresholds = [(freshness.get(k) or {}).get("count") for k in ("warn_after", "error_after")]
         configured[str(node["name"])] = bool(loaded_at) and any(t not in (None, "") for t in thresholds)
     return configured
+
+
+@dataclass(frozen=True)
+class SourceDefinition:
+    """What dbt knows of one crm source table for freshness: loaded_at_field and criteria (hours)."""
+
+    table: str
+    loaded_at_field: str | None
+    warn_after_hours: float | None
+    error_after_hours: float | None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.loaded_at_field) and (
+            self.warn_after_hours is not None or self.error_after_hours is not None
+        )
+
+
+def _render_criterion(criterion: object, project_dir: Path, dbt_vars: dict[str, object]) -> float | None:
+    """A freshness criterion as dbt renders it: `count` may be Jinja calling var(name, default)."""
+    if not isinstance(criterion, dict):
+        return None
+
+    def var(name: str, default: object = None) -> object:
+        return project_var(project_dir, name, dbt_vars, default)
+
+    count = criterion.get("count")
+    if isinstance(count, str):
+        count = jinja2.Environment(autoescape=False).from_string(count).render(var=var).strip()
+    return _hours({**criterion, "count": count})
+
+
+def source_definitions(project_dir: Path, dbt_vars: dict[str, object]) -> dict[str, SourceDefinition]:
+    """The crm source's tables as dbt configures them (a table's `freshness` overrides the source's, and
+    `freshness: null` switches it off), read from the sources file of the project."""
+    path = project_dir / SOURCES_FILE.relative_to(PROJECT_ROOT)
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    source = next(s for s in doc["sources"] if s["name"] == SOURCE_NAME)
+
+    def settings(node: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **{k: v for k, v in node.items() if k in ("freshness", "loaded_at_field")},
+            **(node.get("config") or {}),
+        }
+
+    base = settings(source)
+    definitions = {}
+    for table in source["tables"]:
+        own = {**base, **settings(table)}
+        freshness = own.get("freshness") or {}
+        definitions[table["name"]] = SourceDefinition(
+            table=table["name"],
+            loaded_at_field=own.get("loaded_at_field"),
+            warn_after_hours=_render_criterion(freshness.get("warn_after"), project_dir, dbt_vars),
+            error_after_hours=_render_criterion(freshness.get("error_after"), project_dir, dbt_vars),
+        )
+    return definitions
+
+
+def measure_in_duckdb(
+    build_db: Path, raw_schema: str, definitions: list[SourceDefinition]
+) -> dict[str, dt.datetime | str | None]:
+    """max(loaded_at_field) per table, as `dbt source freshness` computes it, in one read-only connection:
+    a datetime (UTC), None for a table without a timestamp, or the error text of a failing query."""
+    measured: dict[str, dt.datetime | str | None] = {}
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")  # as the profile's settings: timestamptz values come back in UTC
+        for definition in definitions:
+            schema, table = (_quote(raw_schema), _quote(definition.table))
+            # loaded_at_field is SQL from the project's own sources file, as dbt runs it
+            sql = f"select max({definition.loaded_at_field}) from {schema}.{table}"
+            try:
+                row = con.execute(sql).fetchone()
+            except duckdb.Error as exc:
+                measured[definition.table] = " ".join(str(exc).split())[:300]
+                continue
+            value = row[0] if row else None
+            if isinstance(value, dt.datetime):
+                value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+                measured[definition.table] = value.astimezone(dt.UTC)
+            else:
+                measured[definition.table] = None
+    return measured
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def target_is_duckdb(project_dir: Path, target: str | None) -> bool:
+    """Whether the dbt target (else SALES_KPIS_TARGET, else duckdb, as profiles.yml) is a DuckDB output."""
+    name = target or os.environ.get("SALES_KPIS_TARGET") or "duckdb"
+    try:
+        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+        profiles = yaml.safe_load((project_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
+        output = profiles[project["profile"]]["outputs"][name]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return False
+    return isinstance(output, dict) and output.get("type") == "duckdb"
+
+
+def check_freshness_in_process(
+    paths: Paths,
+    tables: list[str],
+    required_tables: tuple[str, ...],
+    as_of: dt.date,
+    zone: dt.tzinfo,
+    dbt_vars: dict[str, object],
+    raw_schema: str,
+    now: dt.datetime,
+) -> FreshnessReport:
+    """The freshness of the present raw tables at the as-of date, measured in the build database without a
+    dbt process (DuckDB target): same definitions, same query, same judgement as check_freshness."""
+    reference = reference_instant(as_of, zone, now)
+    report = FreshnessReport(as_of_date=as_of.isoformat(), reference_at=reference.isoformat())
+    definitions = source_definitions(paths.project_dir, dbt_vars)
+    configured = [definitions[t] for t in tables if t in definitions and definitions[t].configured]
+    measured = measure_in_duckdb(paths.build_db, raw_schema, configured) if configured else {}
+    for table in tables:
+        definition = definitions.get(table)
+        required = table in required_tables
+        if definition is None or not definition.configured:
+            report.sources.append(SourceFreshness(table, "skipped", note="no loaded_at_field or freshness"))
+            continue
+        value = measured.get(table)
+        if isinstance(value, str):
+            status = "error" if required else "skipped"
+            report.sources.append(SourceFreshness(table, status, note=f"could not measure it: {value}"))
+            continue
+        report.sources.append(
+            judge(
+                table, value, reference, definition.warn_after_hours, definition.error_after_hours, required
+            )
+        )
+    _log_report(report)
+    return report
 
 
 def check_freshness(

@@ -37,7 +37,7 @@ from scripts.pipeline.config import (
     utc_now,
 )
 from scripts.pipeline.dbt_runner import DbtRun, run_dbt
-from scripts.pipeline.freshness import check_freshness
+from scripts.pipeline.freshness import check_freshness, check_freshness_in_process, target_is_duckdb
 from scripts.pipeline.history import (
     RunRecord,
     RunStore,
@@ -400,16 +400,29 @@ class Pipeline:
         with self.step("freshness") as step:
             contract = load_contract()
             tables = [t for t in self._raw_tables() if t in contract]
-            report, run = check_freshness(
-                self.paths,
-                tables,
-                REQUIRED_TABLES,
-                as_of,
-                self.zone,
-                self._dbt_vars(as_of),
-                self.options.target,
-                utc_now(),
-            )
+            run = None
+            if target_is_duckdb(self.paths.project_dir, self.options.target):
+                report = check_freshness_in_process(
+                    self.paths,
+                    tables,
+                    REQUIRED_TABLES,
+                    as_of,
+                    self.zone,
+                    self._dbt_vars(as_of),
+                    self.options.raw_schema,
+                    utc_now(),
+                )
+            else:
+                report, run = check_freshness(
+                    self.paths,
+                    tables,
+                    REQUIRED_TABLES,
+                    as_of,
+                    self.zone,
+                    self._dbt_vars(as_of),
+                    self.options.target,
+                    utc_now(),
+                )
             self.record.freshness = [asdict(s) for s in report.sources]
             measured = [s for s in report.sources if s.status != "skipped"]
             if not measured and run is not None and not run.ok:

@@ -18,7 +18,13 @@ import pytest
 from scripts.pipeline import publish
 from scripts.pipeline.checks import Checks, ChecksError, checked_models, served_relations
 from scripts.pipeline.config import ConfigError, Paths, check_identifier, new_run_id, parse_as_of
-from scripts.pipeline.freshness import judge, reference_instant
+from scripts.pipeline.freshness import (
+    check_freshness_in_process,
+    judge,
+    reference_instant,
+    source_definitions,
+    target_is_duckdb,
+)
 from scripts.pipeline.history import RunRecord, RunStore
 from scripts.pipeline.lock import LockBusyError, LockInfo, PipelineLock, read_lock_info
 from scripts.pipeline.validate import month_gaps, validate_build
@@ -369,6 +375,52 @@ def test_freshness_is_judged_at_the_as_of_date() -> None:
     # today's run: the reference is now, not the end of today
     early = dt.datetime(2026, 11, 15, 2, 0, tzinfo=dt.UTC)
     assert reference_instant(dt.date(2026, 11, 15), jakarta, early) == early
+
+
+def test_freshness_in_process_reads_the_sources_file_and_measures_like_dbt(tmp_path: Path) -> None:
+    """The DuckDB target measures max(loaded_at_field) itself (no `dbt source freshness` process), with the
+    criteria of _crm__sources.yml rendered with the run's vars. Hand-computed at the sample's as-of date:
+    the reference is 2026-11-15 17:00 UTC (end of the day in Jakarta)."""
+    definitions = source_definitions(PROJECT_ROOT, {"freshness_error_after_hours": 48})
+    assert (definitions["orders"].warn_after_hours, definitions["orders"].error_after_hours) == (36.0, 48.0)
+    assert not definitions["sales_reps"].configured  # freshness: null on reference data
+    assert target_is_duckdb(PROJECT_ROOT, "duckdb") and not target_is_duckdb(PROJECT_ROOT, "no_such_target")
+    paths = make_paths(tmp_path)
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute("create schema raw")
+        for table in ("orders", "leads", "opportunities", "accounts", "sales_reps"):
+            con.execute(f"create table raw.{table} (updated_at varchar)")
+        # newest order 2026-11-15 08:00+07:00 = 01:00 UTC: 16 h old -> pass
+        con.execute(
+            "insert into raw.orders values ('2026-11-14 09:00:00+07:00'), ('2026-11-15 08:00:00+07:00')"
+        )
+        # newest lead 2026-11-13 19:00 UTC (a value that is no timestamp is ignored): 46 h -> warn
+        con.execute("insert into raw.leads values ('2026-11-13 19:00:00+00'), ('31/12/2026')")
+        # newest deal 2026-11-13 05:00 UTC: 60 h, under the default 72 h but over the run's 48 h -> error
+        con.execute("insert into raw.opportunities values ('2026-11-13 05:00:00+00')")
+        # accounts: no timestamp at all, a required table -> error
+        con.execute("insert into raw.accounts values (null)")
+        con.execute("insert into raw.sales_reps values ('2020-01-01 00:00:00+00')")
+    now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    report = check_freshness_in_process(
+        paths,
+        ["orders", "leads", "opportunities", "accounts", "sales_reps"],
+        ("accounts", "opportunities", "sales_reps"),
+        dt.date(2026, 11, 15),
+        dt.timezone(dt.timedelta(hours=7)),
+        {"freshness_error_after_hours": 48},
+        "raw",
+        now,
+    )
+    got = {s.table: (s.status, s.age_hours) for s in report.sources}
+    assert got == {
+        "orders": ("pass", 16.0),
+        "leads": ("warn", 46.0),
+        "opportunities": ("error", 60.0),
+        "accounts": ("error", None),
+        "sales_reps": ("skipped", None),
+    }
+    assert report.reference_at == "2026-11-15T17:00:00+00:00"
 
 
 def test_runs_that_died_are_marked_abandoned(tmp_path: Path) -> None:
