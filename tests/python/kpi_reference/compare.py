@@ -21,10 +21,11 @@ class Spec:
     counts: tuple[str, ...] = ()
     ratios: tuple[str, ...] = ()
     rounded: tuple[str, ...] = ()  # values the view rounds to 2 decimals
+    labels: tuple[str, ...] = ()  # descriptive values compared exactly (text, dates)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (*self.keys, *self.money, *self.counts, *self.ratios, *self.rounded)
+        return (*self.keys, *self.money, *self.counts, *self.ratios, *self.rounded, *self.labels)
 
 
 
@@ -37,6 +38,8 @@ def _missing(value: object) -> bool:
 
 
 def _key(value: object) -> object:
+    if _missing(value):
+        return None
     if isinstance(value, pd.Timestamp):
         return value.date()
     return value
@@ -50,6 +53,8 @@ def _order(key: tuple) -> tuple:
 def _same(kind: str, expected: object, actual: object) -> bool:
     if _missing(expected) or _missing(actual):
         return _missing(expected) and _missing(actual)
+    if kind == "labels":
+        return _key(expected) == _key(actual)
     if kind == "money":
         return cents(Decimal(str(expected))) == cents(Decimal(str(actual)))
     if kind == "counts":
@@ -87,6 +92,7 @@ def compare(spec: Spec, expected: pd.DataFrame, actual: pd.DataFrame, limit: int
         ("counts", spec.counts),
         ("ratios", spec.ratios),
         ("rounded", spec.rounded),
+        ("labels", spec.labels),
     )
     kinds = list(kinds)
     for key in sorted(set(exp) & set(act), key=_order):

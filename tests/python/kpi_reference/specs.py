@@ -101,3 +101,101 @@ RETENTION = Spec(
         "net_revenue_retention",
     ),
 )
+MARGIN = Spec(
+    "kpi_profit_margin_monthly",
+    keys=("month_start",),
+    money=("revenue", "cost", "gross_profit", "uncosted_revenue", "total_revenue"),
+    ratios=("gross_margin_rate",),
+)
+MARGIN_BY_CATEGORY = Spec(
+    "kpi_profit_margin_by_category",
+    keys=("month_start", "product_category"),
+    money=("revenue", "cost", "gross_profit", "uncosted_revenue", "total_revenue"),
+    ratios=("gross_margin_rate",),
+)
+PURCHASE_VALUE = Spec(
+    "kpi_average_purchase_value",
+    keys=("month_start", "segment"),
+    money=("revenue", "customer_revenue", "refunded_revenue", "net_revenue"),
+    counts=("orders", "customers"),
+    rounded=("avg_purchase_value", "revenue_per_customer"),  # rounded to cents by the view
+)
+SALES_PER_REP = Spec(
+    "kpi_sales_per_rep",
+    keys=("month_start", "rep_id"),
+    money=("revenue", "bookings", "revenue_prev_month"),
+    counts=(
+        "is_unassigned",
+        "is_employed_in_month",
+        "deals_won",
+        "revenue_rank",
+        "rank_prev_month",
+        "rank_change",
+    ),
+    ratios=("revenue_change_rate",),
+)
+SALES_VS_TARGET = Spec(
+    "kpi_sales_vs_target",
+    keys=("target_id",),
+    money=("target_value", "actual_value", "expected_value_to_date", "remaining_to_target"),
+    counts=(
+        "period_days",
+        "elapsed_days",
+        "member_reps",
+        "is_without_members",
+        "is_period_complete",
+        "is_future_period",
+        "is_money_metric",
+        "on_track",
+    ),
+    ratios=("elapsed_share", "attainment_rate", "pacing_rate"),
+    labels=("scope", "rep_id", "metric", "period_grain", "period_start", "period_end"),
+)
+PIPELINE_BY_STAGE = Spec(
+    "kpi_pipeline_by_stage",
+    keys=("snapshot_date", "stage"),
+    money=("pipeline_amount", "weighted_pipeline_amount"),
+    counts=("open_opportunities", "is_as_of_snapshot"),
+    ratios=("stage_probability",),
+    labels=("month_start",),
+)
+PIPELINE_GENERATED = Spec(
+    "kpi_pipeline_generated_per_rep",
+    keys=("month_start", "rep_id"),
+    money=("pipeline_created_amount", "sourced_pipeline_amount"),
+    counts=("is_employed_in_month", "leads_created", "opportunities_created", "opportunities_sourced"),
+)
+RESPONSE_TIME = Spec(
+    "kpi_lead_response_time",
+    keys=("month_start", "rep_id"),
+    counts=(
+        "is_unassigned",
+        "is_employed_in_month",
+        "leads_assigned",
+        "leads_responded",
+        "leads_not_responded",
+        "leads_responded_within_sla",
+        "leads_converted_before_first_touch",
+        "sla_minutes",
+    ),
+    money=("total_response_minutes",),  # minutes to 2 decimals, summed exactly
+    ratios=("response_rate", "responded_within_sla_rate"),
+    rounded=("avg_response_minutes", "median_response_minutes"),
+)
+EMAIL = Spec(
+    "kpi_email_engagement",
+    keys=("month_start", "rep_id"),
+    counts=(
+        "is_sales_email",
+        "is_employed_in_month",
+        "emails_sent",
+        "emails_delivered",
+        "emails_bounced",
+        "unique_opens",
+        "unique_clicks",
+        "unsubscribes",
+        "total_opens",
+        "total_clicks",
+    ),
+    ratios=("delivery_rate", "bounce_rate", "open_rate", "click_rate"),
+)
