@@ -8,6 +8,7 @@ import pandas as pd
 
 from . import specs
 from . import views_core as core
+from . import views_customers as customers
 from . import views_pipeline as pipeline
 from . import views_sales as sales
 from .common import RawData
@@ -32,6 +33,9 @@ _PAIRS: tuple[tuple[Spec, Reference], ...] = (
     (specs.PIPELINE_GENERATED, pipeline.pipeline_generated_per_rep),
     (specs.RESPONSE_TIME, pipeline.lead_response_time),
     (specs.EMAIL, pipeline.email_engagement),
+    (specs.LIFETIME_VALUE, customers.customer_lifetime_value),
+    (specs.ACQUISITION_COST, customers.customer_acquisition_cost),
+    (specs.REP_CHURN, customers.rep_customer_churn),
 )
 SPECS: dict[str, Spec] = {s.view: s for s, _ in _PAIRS}
 REFERENCES: dict[str, Reference] = {s.view: f for s, f in _PAIRS}

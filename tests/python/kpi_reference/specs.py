@@ -199,3 +199,41 @@ EMAIL = Spec(
     ),
     ratios=("delivery_rate", "bounce_rate", "open_rate", "click_rate"),
 )
+LIFETIME_VALUE = Spec(
+    "kpi_customer_lifetime_value",
+    keys=("acquisition_month", "segment"),
+    money=(
+        "revenue_to_date",
+        "costed_revenue_to_date",
+        "gross_profit_to_date",
+        "uncosted_revenue_to_date",
+        "profit_known_gross_profit",
+    ),
+    counts=("customers", "profit_known_customers", "active_customer_months", "churn_events", "customer_months_at_risk"),
+    ratios=("gross_margin_rate", "monthly_churn_rate", "trailing_12m_monthly_churn_rate"),
+    rounded=("historical_clv_avg", "arpa_monthly", "predicted_clv"),
+)
+ACQUISITION_COST = Spec(
+    "kpi_customer_acquisition_cost",
+    keys=("month_start", "channel"),
+    money=("marketing_spend", "sales_expense_allocated", "acquisition_cost", "cac"),
+    counts=("new_customers", "is_blended"),
+    ratios=("ltv_to_cac_ratio",),
+    rounded=("predicted_clv",),
+    labels=("channel_group",),
+)
+REP_CHURN = Spec(
+    "kpi_rep_customer_churn",
+    keys=("acquisition_month", "rep_id"),
+    counts=(
+        "is_horizon_complete",
+        "is_employed_in_month",
+        "churn_horizon_months",
+        "customers_acquired",
+        "customers_churned",
+        "acquiring_won_deals",
+        "acquiring_cycle_days_total",
+    ),
+    ratios=("rep_churn_rate",),
+    rounded=("avg_sales_cycle_days",),
+)
