@@ -22,10 +22,12 @@ class Spec:
     ratios: tuple[str, ...] = ()
     rounded: tuple[str, ...] = ()  # values the view rounds to 2 decimals
     labels: tuple[str, ...] = ()  # descriptive values compared exactly (text, dates)
+    decimals: tuple[str, ...] = ()  # values of mixed units (decimal(38, 12)), by the row's unit_column:
+    unit_column: str | None = None  # 'currency' rows to the cent, others within 1e-9
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (*self.keys, *self.money, *self.counts, *self.ratios, *self.rounded, *self.labels)
+        return (*self.keys, *self.money, *self.counts, *self.ratios, *self.rounded, *self.labels, *self.decimals)
 
 
 
@@ -59,6 +61,8 @@ def _same(kind: str, expected: object, actual: object) -> bool:
         return cents(Decimal(str(expected))) == cents(Decimal(str(actual)))
     if kind == "counts":
         return int(expected) == int(actual) and float(expected) == float(actual)
+    if kind == "decimals":
+        return abs(Decimal(str(expected)) - Decimal(str(actual))) <= Decimal("1e-9")
     if kind == "ratios":
         return abs(float(expected) - float(actual)) <= RATIO_TOLERANCE
     # a value the view rounds: within half a unit of the rounding (exact decimal arithmetic, plus the
@@ -97,13 +101,18 @@ def compare(spec: Spec, expected: pd.DataFrame, actual: pd.DataFrame, limit: int
         ("ratios", spec.ratios),
         ("rounded", spec.rounded),
         ("labels", spec.labels),
+        ("decimals", spec.decimals),
     )
     kinds = list(kinds)
     for key in sorted(set(exp) & set(act), key=_order):
         for kind, columns in kinds:
             for column in columns:
                 e, a = exp[key][column], act[key][column]
-                if not _same(kind, e, a):
+                if kind == "decimals" and spec.unit_column and exp[key][spec.unit_column] == "currency":
+                    kind_here = "money"
+                else:
+                    kind_here = kind
+                if not _same(kind_here, e, a):
                     where = dict(zip(spec.keys, key, strict=True))
                     problems.append(f"{spec.view} {where} {column}: reference {e!r} != view {a!r}")
     if len(problems) > limit:

@@ -11,6 +11,7 @@ from . import views_core as core
 from . import views_customers as customers
 from . import views_pipeline as pipeline
 from . import views_sales as sales
+from .scorecard import scorecard
 from .common import RawData
 from .compare import Spec
 
@@ -36,6 +37,7 @@ _PAIRS: tuple[tuple[Spec, Reference], ...] = (
     (specs.LIFETIME_VALUE, customers.customer_lifetime_value),
     (specs.ACQUISITION_COST, customers.customer_acquisition_cost),
     (specs.REP_CHURN, customers.rep_customer_churn),
+    (specs.SCORECARD, scorecard),
 )
 SPECS: dict[str, Spec] = {s.view: s for s, _ in _PAIRS}
 REFERENCES: dict[str, Reference] = {s.view: f for s, f in _PAIRS}

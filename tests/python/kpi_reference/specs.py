@@ -237,3 +237,13 @@ REP_CHURN = Spec(
     ratios=("rep_churn_rate",),
     rounded=("avg_sales_cycle_days",),
 )
+SCORECARD = Spec(
+    "kpi_scorecard",
+    keys=("month_start", "kpi_name"),
+    money=("target_value", "target_value_to_date"),
+    counts=("is_partial_comparison", "is_higher_better"),
+    ratios=("change_rate", "attainment_rate", "pacing_rate"),
+    labels=("status", "value_unit", "target_metric"),
+    decimals=("value", "previous_value", "change_value"),
+    unit_column="value_unit",
+)
