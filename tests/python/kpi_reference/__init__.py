@@ -12,9 +12,37 @@ never from a model's SQL or output, and sharing no SQL, macro or Python helper w
 - specs.py     which columns of each view are compared, and how; compare.py the comparator.
 """
 
-from .common import *  # noqa: F403
+from .common import CENT, RawData, add_months, cents, label, month_end, month_of, month_range, ratio, truthy
 from .compare import RATIO_TOLERANCE, ROUNDED_TOLERANCE, Spec, compare
-from .entities import *  # noqa: F403
+from .entities import UNASSIGNED, UNKNOWN_ACCOUNT, opportunities
 from .registry import REFERENCES, SPECS
-from .specs import *  # noqa: F403
-from .views_core import *  # noqa: F403
+from .specs import LEAD_CONVERSION, SALES_CYCLE, WIN_RATE
+from .views_core import lead_conversion_by_channel, sales_cycle_monthly, win_rate_monthly
+
+__all__ = [
+    "CENT",
+    "LEAD_CONVERSION",
+    "RATIO_TOLERANCE",
+    "REFERENCES",
+    "ROUNDED_TOLERANCE",
+    "SALES_CYCLE",
+    "SPECS",
+    "UNASSIGNED",
+    "UNKNOWN_ACCOUNT",
+    "WIN_RATE",
+    "RawData",
+    "Spec",
+    "add_months",
+    "cents",
+    "compare",
+    "label",
+    "lead_conversion_by_channel",
+    "month_end",
+    "month_of",
+    "month_range",
+    "opportunities",
+    "ratio",
+    "sales_cycle_monthly",
+    "truthy",
+    "win_rate_monthly",
+]

@@ -1,9 +1,9 @@
-"""Independent pandas implementations of KPI definitions, computed from raw CSV files only.
+"""The raw data set the references read, its months, rates and small value helpers.
 
 Written from the spec (/work/shared/spec/kpis.md), docs/raw_contract.md, docs/staging_rules.md and the
-documented readings in models/marts/kpi/docs/, never from a dbt model's output or SQL. The input is a
-clean generated data set (no messy rows), so the only staging rules needed here are type parsing, label
-mapping through the seeds' CSV files, currency conversion and time zones:
+documented readings in models/marts/kpi/docs/, never from a dbt model's output or SQL. RawData.load reads
+the raw CSV files as text and applies the checker's own reading of the staging rules (staging.py), so the
+input may be messy: what the references see is the kept rows, normalised, with their warning flags.
 
 - Timestamps with an offset are instants; without one they are wall-clock time in `raw_timezone` (by
   default the reporting time zone). Months and dates are cut in the reporting time zone (Asia/Jakarta).
@@ -15,15 +15,13 @@ mapping through the seeds' CSV files, currency conversion and time zones:
 - Nothing dated after the as-of date counts; a cancellation or refund counts in the month it happened
   (cancelled_at / refunded_at, else the order's updated_at, never before the order / invoice; D36).
 
-`compare()` is the comparator the cross-check tests use: money exact to the cent, counts exact, ratios
-within a floating-point tolerance, values the views round to 2 decimals within half a cent.
+The comparator the cross-check tests use is compare.py's compare().
 """
 
 from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -108,16 +106,28 @@ class RawData:
 
     @classmethod
     def load(
-        cls, raw_dir: Path, seeds_dir: Path, timezone: str = "Asia/Jakarta", raw_timezone: str | None = None
+        cls,
+        raw_dir: Path,
+        seeds_dir: Path,
+        timezone: str = "Asia/Jakarta",
+        raw_timezone: str | None = None,
+        as_of: date | None = None,
+        reporting_currency: str | None = None,
     ) -> RawData:
         """Read the raw CSV files as text (a plain file read) and apply the checker's own reading of the
-        contract and staging rules (staging.py): what is left is the kept rows, normalised, with flags."""
+        contract and staging rules (staging.py): what is left is the kept rows, normalised, with flags.
+
+        The as-of date and reporting currency come from the arguments, else from the generator's
+        manifest.json in raw_dir. Bytes that are not UTF-8 become U+FFFD, as the loader documents."""
         from .staging import Stager, collapse
 
-        manifest = json.loads((raw_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest_path = raw_dir / "manifest.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+        as_of = as_of or date.fromisoformat(manifest["as_of_date"])
+        reporting_currency = reporting_currency or manifest["reporting_currency"]
         texts = {
             path.name.removesuffix(".csv"): pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_values=[""]
+                path, dtype=str, keep_default_na=False, na_values=[""], encoding_errors="replace"
             )
             for path in sorted(raw_dir.glob("*.csv"))
         }
@@ -125,13 +135,11 @@ class RawData:
         stage_labels = {
             collapse(r.stage_label): (truthy(r.is_closed), truthy(r.is_won)) for r in mapping.itertuples()
         }
-        staged = Stager(
-            texts, stage_labels, manifest["reporting_currency"], timezone, raw_timezone
-        ).stage()
+        staged = Stager(texts, stage_labels, reporting_currency, timezone, raw_timezone).stage()
         raw = cls(
             tables=staged.kept,
-            as_of=date.fromisoformat(manifest["as_of_date"]),
-            reporting_currency=manifest["reporting_currency"],
+            as_of=as_of,
+            reporting_currency=reporting_currency,
             timezone=timezone,
             seeds_dir=seeds_dir,
             raw_timezone=raw_timezone,
@@ -226,8 +234,6 @@ class RawData:
     def seed(self, name: str) -> pd.DataFrame:
         assert self.seeds_dir is not None
         return pd.read_csv(self.seeds_dir / f"{name}.csv", dtype=str, keep_default_na=False, na_values=[""])
-
-
 
 
 def _spine(first: date | None, as_of: date) -> list[date]:

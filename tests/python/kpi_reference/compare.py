@@ -11,6 +11,7 @@ import pandas as pd
 
 from .common import cents
 
+
 @dataclass(frozen=True)
 class Spec:
     """How to compare one KPI view with its reference: grain keys and the kind of each measure."""
@@ -27,8 +28,15 @@ class Spec:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (*self.keys, *self.money, *self.counts, *self.ratios, *self.rounded, *self.labels, *self.decimals)
-
+        return (
+            *self.keys,
+            *self.money,
+            *self.counts,
+            *self.ratios,
+            *self.rounded,
+            *self.labels,
+            *self.decimals,
+        )
 
 
 RATIO_TOLERANCE = 1e-9
@@ -118,4 +126,3 @@ def compare(spec: Spec, expected: pd.DataFrame, actual: pd.DataFrame, limit: int
     if len(problems) > limit:
         problems = [*problems[:limit], f"... and {len(problems) - limit} more differences"]
     return problems
-

@@ -20,7 +20,6 @@ import pandas as pd
 from .common import (
     INVOICED_STATUSES,
     RawData,
-    add_months,
     cents,
     label,
     month_end,
@@ -226,7 +225,10 @@ def _opportunities(raw: RawData) -> pd.DataFrame:
         for r, d in zip(opps.itertuples(), raw.local_dates(opps["closed_at"]), strict=True)
     ]
     # a close after the as-of date has not happened: the deal is open (its stage before the close)
-    late = [c and (d is None or d > raw.as_of) for c, d in zip(opps["is_closed"], opps["closed_date"], strict=True)]
+    late = [
+        c and (d is None or d > raw.as_of)
+        for c, d in zip(opps["is_closed"], opps["closed_date"], strict=True)
+    ]
     opps["closes_after_as_of"] = late
     opps.loc[opps["closes_after_as_of"], ["is_closed", "is_won"]] = False
     opps.loc[opps["closes_after_as_of"], ["closed_ts", "closed_date"]] = None
@@ -249,7 +251,8 @@ def _opportunities(raw: RawData) -> pd.DataFrame:
             if not _none(r.converted_opportunity_id):
                 by_conversion.setdefault(r.converted_opportunity_id, r.lead_id)
     opps["lead_id"] = [
-        _text(lead) or by_conversion.get(o) for lead, o in zip(opps["lead_id"], opps["opportunity_id"], strict=True)
+        _text(lead) or by_conversion.get(o)
+        for lead, o in zip(opps["lead_id"], opps["opportunity_id"], strict=True)
     ]
     opps["lead_owner_rep_id"] = [
         owners.get(lead) if owners.get(lead) in kept_reps else None for lead in opps["lead_id"]
@@ -360,10 +363,16 @@ def _orders_dated(raw: RawData) -> pd.DataFrame:
     kept_reps = reps(raw)
     credited = []
     for r in orders.itertuples():
-        chain = [_text(r.rep_id), opp_owner.get(_text(r.opportunity_id) or ""), account_owner(raw, r.account_id)]
+        chain = [
+            _text(r.rep_id),
+            opp_owner.get(_text(r.opportunity_id) or ""),
+            account_owner(raw, r.account_id),
+        ]
         credited.append(next((c for c in chain if c in kept_reps), UNASSIGNED))
     orders["credited_rep_id"] = credited
-    orders["opportunity_type"] = [opp_type.get(_text(o) or "", "new_business") for o in orders["opportunity_id"]]
+    orders["opportunity_type"] = [
+        opp_type.get(_text(o) or "", "new_business") for o in orders["opportunity_id"]
+    ]
     # customer_order_number: rank among the account's booked orders by ordered_at, then order_id
     orders["ordered_moment"] = raw.moments(orders["ordered_at"])
     numbers: dict[str, int] = {}
@@ -391,7 +400,16 @@ def order_lines_reporting(raw: RawData) -> pd.DataFrame:
 def _order_lines(raw: RawData) -> pd.DataFrame:
     orders = orders_dated(raw)
     lines = raw.table("order_lines")
-    columns = ["order_line_id", "order_id", "net", "invoiced_net", "quantity", "cost", "category", "product_id"]
+    columns = [
+        "order_line_id",
+        "order_id",
+        "net",
+        "invoiced_net",
+        "quantity",
+        "cost",
+        "category",
+        "product_id",
+    ]
     if orders.empty or lines.empty:
         return pd.DataFrame(columns=columns)
     products = {r["product_id"]: r for r in raw.table("products").to_dict("records")}
@@ -517,7 +535,10 @@ def subscriptions(raw: RawData) -> pd.DataFrame:
             return pd.DataFrame(columns=["account_id", "start", "end", "mrr"])
         subs["start"] = raw.local_dates(subs["started_at"])
         subs["end"] = raw.local_dates(subs["ended_at"])
-        subs["mrr"] = [raw.convert(m, c, s) for m, c, s in zip(subs["mrr"], subs["currency_code"], subs["start"], strict=True)]
+        subs["mrr"] = [
+            raw.convert(m, c, s)
+            for m, c, s in zip(subs["mrr"], subs["currency_code"], subs["start"], strict=True)
+        ]
         subs = subs[[s <= raw.as_of for s in subs["start"]]]
         return subs[["account_id", "start", "end", "mrr"]].reset_index(drop=True)
 
@@ -544,7 +565,9 @@ def _customers(raw: RawData) -> dict[str, Customer]:
         if r.account_id in out:
             continue
         owner = account_owner(raw, r.account_id) or UNASSIGNED
-        out[r.account_id] = Customer(r.account_id, r.start, "subscription", owner, segment_of(raw, r.account_id))
+        out[r.account_id] = Customer(
+            r.account_id, r.start, "subscription", owner, segment_of(raw, r.account_id)
+        )
     opps = opportunities(raw)
     won = opps[opps["is_won"]].copy()
     won["moment"] = raw.moments(won["closed_ts"])
@@ -732,8 +755,10 @@ def email_messages(raw: RawData) -> pd.DataFrame:
 
 def _email_messages(raw: RawData) -> pd.DataFrame:
     events = raw.table("email_events")
-    columns = ["email_id", "rep_id", "sender", "lead_id", "is_sales_email", "sent_at", "month", "is_sent",
-               "is_delivered", "is_bounced", "is_opened", "is_clicked", "is_unsubscribed", "opens", "clicks"]  # fmt: skip
+    columns = [
+        "email_id", "rep_id", "sender", "lead_id", "is_sales_email", "sent_at", "month", "is_sent",
+        "is_delivered", "is_bounced", "is_opened", "is_clicked", "is_unsubscribed", "opens", "clicks",
+    ]  # fmt: skip
     if events.empty:
         return pd.DataFrame(columns=columns)
     events["moment"] = raw.moments(events["occurred_at"])

@@ -11,9 +11,9 @@ from . import views_core as core
 from . import views_customers as customers
 from . import views_pipeline as pipeline
 from . import views_sales as sales
-from .scorecard import scorecard
 from .common import RawData
 from .compare import Spec
+from .scorecard import scorecard
 
 Reference = Callable[[RawData], pd.DataFrame]
 

@@ -96,7 +96,9 @@ def company_targets(raw: RawData, metric: str, month: date) -> tuple[Decimal | N
         return None, None
     first, last = month, month_end(month)
     mine = frame[(frame["scope"] == "company") & (frame["metric"] == metric)]
-    overlapping = [t for t in mine.to_dict("records") if t["period_start"] <= last and t["period_end"] >= first]
+    overlapping = [
+        t for t in mine.to_dict("records") if t["period_start"] <= last and t["period_end"] >= first
+    ]
     if not overlapping:
         return None, None
     finest = min(GRAIN_ORDER.index(t["period_grain"]) for t in overlapping)
@@ -143,7 +145,9 @@ def scorecard(raw: RawData, kpis: tuple[str, ...] = DEFAULT_KPIS) -> pd.DataFram
                     "value": value,
                     "previous_value": previous,
                     "change_value": value - previous if both else None,
-                    "change_rate": (float(value) - float(previous)) / float(previous) if both and previous else None,
+                    "change_rate": (float(value) - float(previous)) / float(previous)
+                    if both and previous
+                    else None,
                     "is_partial_comparison": m == month_of(raw.as_of) and previous is not None,
                     "target_value": target,
                     "target_value_to_date": to_date,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .compare import Spec
 
-
 REVENUE = Spec(
     "kpi_revenue_monthly",
     keys=("month_start",),
@@ -209,7 +208,13 @@ LIFETIME_VALUE = Spec(
         "uncosted_revenue_to_date",
         "profit_known_gross_profit",
     ),
-    counts=("customers", "profit_known_customers", "active_customer_months", "churn_events", "customer_months_at_risk"),
+    counts=(
+        "customers",
+        "profit_known_customers",
+        "active_customer_months",
+        "churn_events",
+        "customer_months_at_risk",
+    ),
     ratios=("gross_margin_rate", "monthly_churn_rate", "trailing_12m_monthly_churn_rate"),
     rounded=("historical_clv_avg", "arpa_monthly", "predicted_clv"),
 )

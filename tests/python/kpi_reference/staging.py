@@ -71,7 +71,9 @@ NON_NEGATIVE = frozenset(
     }
 )
 # key columns that may be NULL by design (compared NULL-safely)
-NULLABLE_KEYS = frozenset({("marketing_spend", "campaign_id"), ("sales_expenses", "rep_id"), ("sales_expenses", "team")})
+NULLABLE_KEYS = frozenset(
+    {("marketing_spend", "campaign_id"), ("sales_expenses", "rep_id"), ("sales_expenses", "team")}
+)
 TRUE_WORDS = frozenset({"true", "t", "1", "yes", "y"})
 FALSE_WORDS = frozenset({"false", "f", "0", "no", "n"})
 NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
@@ -233,6 +235,7 @@ class Stager:
         self.versions: dict[str, pd.DataFrame] = {}
         self.quarantined: dict[str, int] = {}
         self.rates: dict[str, list[date]] = {}
+        self.ids: dict[str, set[str]] = {}  # kept_ids() per staged table
 
     # helpers
     def local_date(self, moment: datetime | None) -> date | None:
@@ -296,12 +299,10 @@ class Stager:
             texts = "|".join("" if row[c] is None else row[c] for c in table.types)
             row["_hash"] = hashlib.md5(texts.encode("utf-8")).hexdigest()
             keyed.append(row)
-        oldest = datetime.min.replace(tzinfo=UTC)
         best: dict[tuple, dict] = {}
         for row in keyed:
             other = best.get(row["_key"])
-            mine = (row["_updated"] or oldest, _inverse(row["_hash"]))
-            if other is None or mine > (other["_updated"] or oldest, _inverse(other["_hash"])):
+            if other is None or _newer(row, other):
                 best[row["_key"]] = row
         current = []
         for row in best.values():
@@ -317,7 +318,7 @@ class Stager:
         currency = row.get("currency_code")
         for column, kind in table.types.items():
             value = row[column]
-            if value is None or column in table.key and kind in ("date", "timestamp"):
+            if value is None or (column in table.key and kind in ("date", "timestamp")):
                 continue
             try:
                 if kind == "decimal" or kind == "integer":
@@ -342,8 +343,7 @@ class Stager:
                 return f"unparseable_{'number' if kind in ('decimal', 'integer') else kind}"
         for (table_name, column), allowed in ENUMS.items():
             if table_name == name and row[column] is not None and row[column] not in allowed:
-                if not (column == "opportunity_type" and row[column] is None):
-                    return "unknown_label"
+                return "unknown_label"
         return None
 
     def normalise(self, name: str, row: dict) -> None:
@@ -472,17 +472,19 @@ class Stager:
                 return self.has_rate(row["currency_code"], day)
             return None
         if name == "opportunity_stage_history":
-            return None if row["opportunity_id"] in self.kept_ids("opportunities") else "orphaned_opportunity_id"
+            return (
+                None if row["opportunity_id"] in self.kept_ids("opportunities") else "orphaned_opportunity_id"
+            )
         if name == "activities":
             return None if required("occurred_at") else "missing_required_value"
         if name == "email_events":
             return None if required("email_id", "event_type", "occurred_at") else "missing_required_value"
         if name == "products":
-            if (row["list_price"] is not None or row["unit_cost"] is not None) and row["currency_code"] is None:
+            code = row["currency_code"]
+            if (row["list_price"] is not None or row["unit_cost"] is not None) and code is None:
                 return "missing_required_value"
-            if row["currency_code"] is not None and row["currency_code"] != self.reporting_currency:
-                if not self.rates.get(row["currency_code"]):
-                    return "unknown_currency"
+            if code is not None and code != self.reporting_currency and not self.rates.get(code):
+                return "unknown_currency"
             return None
         if name == "orders":
             if not required("status", "currency_code"):
@@ -527,20 +529,29 @@ class Stager:
             if row["metric"] in ("revenue", "bookings"):
                 return self.has_rate(row["currency_code"], row["_period_start"])
             return None
-        if name == "sales_reps":
-            if get("_hired_date") and get("_left_date") and row["_left_date"] < row["_hired_date"]:
-                return "end_before_start"
+        hired, left = get("_hired_date"), get("_left_date")
+        if name == "sales_reps" and hired and left and left < hired:
+            return "end_before_start"
         return None
 
     def kept_ids(self, name: str) -> set[str]:
+        """The first key column's values of a staged table's kept rows (empty before it is staged)."""
         frame = self.kept.get(name)
-        key = self.contract[name].key[0]
-        return set() if frame is None or frame.empty else set(frame[key])
+        if frame is None:
+            return set()
+        if name not in self.ids:
+            self.ids[name] = set() if frame.empty else set(frame[self.contract[name].key[0]])
+        return self.ids[name]
 
 
-def _inverse(text: str) -> str:
-    """A string that sorts in the opposite order (the lowest hash wins a tie of updated_at)."""
-    return "".join(chr(255 - ord(c)) for c in text)
+OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _newer(row: dict, other: dict) -> bool:
+    """Whether `row` is a later version than `other`: the later updated_at (a missing one is the oldest);
+    on a tie the lower hash of the row's text wins."""
+    mine, theirs = row["_updated"] or OLDEST, other["_updated"] or OLDEST
+    return mine > theirs or (mine == theirs and row["_hash"] < other["_hash"])
 
 
 def _set_time(row: dict, column: str, moment: datetime) -> None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import bisect
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
-from .common import *  # noqa: F403
-from .common import _spine
-from .entities import *  # noqa: F403
-from .specs import *  # noqa: F403
+from .common import OPPORTUNITY_TYPES, RawData, _spine, add_months, cents, month_of, month_range, ratio
+from .entities import (
+    booking_events,
+    channel_mapping,
+    customer_months,
+    leads,
+    opportunities,
+    orders_dated,
+    revenue_events,
+)
+from .specs import BOOKINGS, GROWTH, LEAD_CONVERSION, RETENTION, REVENUE, SALES_CYCLE, WIN_RATE
 
 
 # ----- KPI 1: revenue by month -----------------------------------------------------------------------
@@ -34,7 +40,9 @@ def revenue_monthly(raw: RawData) -> pd.DataFrame:
                 "refunded_revenue": -sum(refunds["revenue"], Decimal(0)),
                 "invoiced_orders": invoices["order_id"].nunique(),
                 "refunded_orders": refunds["order_id"].nunique(),
-                "paying_customers": invoices.loc[~invoices["is_unknown_account"].astype(bool), "account_id"].nunique(),
+                "paying_customers": invoices.loc[
+                    ~invoices["is_unknown_account"].astype(bool), "account_id"
+                ].nunique(),
             }
         )
     return pd.DataFrame(rows, columns=[*REVENUE.columns])
@@ -145,13 +153,14 @@ def sales_cycle_monthly(raw: RawData, fiscal_year_start_month: int = 1) -> pd.Da
     won["month"] = [month_of(d) for d in won["closed_date"]]
     created = raw.moments(won["created_at"])
     closed = raw.moments(won["closed_ts"])
-    won["cycle"] = [
+    # a plain list: in a frame column, None next to integers would become NaN (not None)
+    cycles_of_deals = [
         (c - s).days if closed_at >= created_at else None
         for s, c, created_at, closed_at in zip(
             won["created_date"], won["closed_date"], created, closed, strict=True
         )
     ]
-    deals = [(m, seg, c) for m, seg, c in zip(won["month"], won["segment"], won["cycle"], strict=True)]
+    deals = [(m, seg, c) for m, seg, c in zip(won["month"], won["segment"], cycles_of_deals, strict=True)]
     deals += [(m, "all", c) for m, _, c in deals]
 
     def fiscal_starts(month: date) -> tuple[date, date]:

@@ -10,7 +10,6 @@ import pandas as pd
 
 from .common import CENT, RawData, add_months, cents, label, month_of, ratio
 from .entities import (
-    UNASSIGNED,
     channel_mapping,
     customer_months,
     customers,
@@ -133,7 +132,9 @@ def customer_lifetime_value(raw: RawData) -> pd.DataFrame:
                     "customer_months_at_risk": at_risk,
                     "monthly_churn_rate": ratio(churns, at_risk),
                     "trailing_12m_monthly_churn_rate": trailing,
-                    "predicted_clv": None if arpa is None or margin is None or not trailing else arpa * margin / trailing,
+                    "predicted_clv": None
+                    if arpa is None or margin is None or not trailing
+                    else arpa * margin / trailing,
                 }
             )
     return pd.DataFrame(rows, columns=[*LIFETIME_VALUE.columns])
@@ -278,4 +279,3 @@ def rep_customer_churn(raw: RawData, horizon: int = CHURN_HORIZON_MONTHS) -> pd.
             }
         )
     return pd.DataFrame(rows, columns=[*REP_CHURN.columns])
-

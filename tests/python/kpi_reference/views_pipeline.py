@@ -9,12 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from .common import RawData, _spine, cents, label, month_end, month_of, month_range, ratio
+from .common import RawData, cents, label, month_end, month_of, ratio
 from .entities import (
     OPEN_STAGES,
-    UNASSIGNED,
     email_messages,
-    first_month,
     leads,
     opportunities,
     rep_month_rows,
@@ -27,9 +25,41 @@ from .specs import EMAIL, PIPELINE_BY_STAGE, PIPELINE_GENERATED, RESPONSE_TIME
 ZERO = Decimal(0)
 SLA_MINUTES = 60
 UNMAPPED_PROBABILITY = Decimal("0.1")
+EMAIL_COUNTS = (
+    "is_sent",
+    "is_delivered",
+    "is_bounced",
+    "is_opened",
+    "is_clicked",
+    "is_unsubscribed",
+    "opens",
+    "clicks",
+)
 
 
 # ----- KPI 5: pipeline by stage ----------------------------------------------------------------------
+def _interval(
+    mapping: dict[str, dict[str, Any]],
+    opp: dict[str, Any],
+    stage_label: object,
+    moment: Any,
+    amount: Decimal | None,
+    record: bool,
+) -> dict[str, Any]:
+    """One stage interval of a deal from `moment`: the record's own stage (record=True) or the label's
+    standard stage ('unmapped' when the seed does not know it), with the label's default probability
+    when it names that stage (a closed stage without one: 1 won, 0 lost; otherwise the unmapped 0.1)."""
+    mapped = mapping.get(label(stage_label) or "")
+    stage = opp["stage"] if record else mapped["stage"] if mapped else "unmapped"
+    if mapped is not None and mapped["stage"] == stage:
+        probability = mapped["probability"]
+    elif stage in ("closed_won", "closed_lost"):
+        probability = Decimal(1) if stage == "closed_won" else ZERO
+    else:
+        probability = UNMAPPED_PROBABILITY
+    return {"opp": opp["opportunity_id"], "stage": stage, "from": moment, "amount": amount, "p": probability}
+
+
 def stage_intervals(raw: RawData) -> list[dict[str, Any]]:
     """fct_opportunity_stage_intervals, as docs/marts.md describes them: from the kept stage history (an
     unknown label is the open stage 'unmapped'), the first interval starting at created_at; a deal without
@@ -46,59 +76,47 @@ def stage_intervals(raw: RawData) -> list[dict[str, Any]]:
         opps = opportunities(raw)
         by_opp: dict[str, list[dict[str, Any]]] = {}
         if not history.empty:
-            history = history.assign(moment=raw.moments(history["entered_at"]))
+            moments = raw.moments(history["entered_at"])
+            history = history.assign(moment=moments, day=raw.local_dates(moments))
             for r in history.sort_values(["opportunity_id", "moment"]).to_dict("records"):
                 by_opp.setdefault(r["opportunity_id"], []).append(r)
         as_of_end = raw.end_of(raw.as_of)
         out = []
-        for o in opps.to_dict("records"):
-            created = raw.moments([o["created_at"]])[0]
-            closed = raw.moments([o["closed_ts"]])[0] if o["is_closed"] else None
-
-            def interval(stage_label: object, moment: Any, amount: Decimal | None, record: bool) -> dict:
-                mapped = mapping.get(label(stage_label) or "")
-                if record:
-                    stage = o["stage"]
-                else:
-                    stage = mapped["stage"] if mapped else "unmapped"
-                if mapped is not None and mapped["stage"] == stage:
-                    probability = mapped["probability"]
-                elif stage in ("closed_won", "closed_lost"):
-                    probability = Decimal(1) if stage == "closed_won" else ZERO
-                else:
-                    probability = UNMAPPED_PROBABILITY
-                return {"opp": o["opportunity_id"], "stage": stage, "from": moment, "amount": amount, "p": probability}
-
-            rows = by_opp.get(o["opportunity_id"], [])
+        records = opps.to_dict("records")
+        created_at = raw.moments(opps["created_at"])
+        closed_at = raw.moments(opps["closed_ts"])  # None unless closed by the as-of date
+        updated_at = raw.moments(opps["updated_at"])
+        for o, created, closed, updated in zip(records, created_at, closed_at, updated_at, strict=True):
             timeline = []
-            for h in rows:
+            for h in by_opp.get(o["opportunity_id"], []):
                 amount = None
-                if h["amount"] is not None and not (isinstance(h["amount"], float) and pd.isna(h["amount"])):
-                    day = raw.local_dates([h["moment"]])[0]
-                    amount = raw.convert(h["amount"], o["currency_code"], day)
-                timeline.append(interval(h["stage_name"], h["moment"], amount if amount is not None else o["amount_rep"], False))
+                if not pd.isna(h["amount"]):
+                    amount = raw.convert(h["amount"], o["currency_code"], h["day"])
+                fallback = amount if amount is not None else o["amount_rep"]
+                timeline.append(_interval(mapping, o, h["stage_name"], h["moment"], fallback, False))
             if not timeline:
                 if o["is_closed"]:
                     if closed > created:
-                        timeline.append(interval(None, created, o["amount_rep"], False))
-                    timeline.append(interval(o["stage_label"], max(closed, created), o["amount_rep"], True))
+                        timeline.append(_interval(mapping, o, None, created, o["amount_rep"], False))
+                    timeline.append(
+                        _interval(mapping, o, o["stage_label"], max(closed, created), o["amount_rep"], True)
+                    )
                 else:
-                    timeline.append(interval(o["stage_label"], created, o["amount_rep"], True))
+                    timeline.append(_interval(mapping, o, o["stage_label"], created, o["amount_rep"], True))
             elif timeline[-1]["stage"] != o["stage"]:
-                moment = closed if closed is not None else raw.moments([o["updated_at"]])[0]
-                timeline.append(interval(o["stage_label"], moment, o["amount_rep"], True))
-            else:
-                last = interval(o["stage_label"], timeline[-1]["from"], o["amount_rep"], True)
-                timeline[-1]["amount"] = last["amount"] if last["amount"] is not None else timeline[-1]["amount"]
+                moment = closed if closed is not None else updated
+                timeline.append(_interval(mapping, o, o["stage_label"], moment, o["amount_rep"], True))
+            elif o["amount_rep"] is not None:
+                timeline[-1]["amount"] = o["amount_rep"]  # the current interval carries the deal's amount
             timeline[0]["from"] = created
             timeline = [t for t in timeline if t["from"] <= as_of_end]
             for i, t in enumerate(timeline):
                 t["to"] = timeline[i + 1]["from"] if i + 1 < len(timeline) else None
                 out.append(t)
-        for t in out:
-            t["from_date"], t["to_date"] = raw.local_dates([t["from"], t["to"] if t["to"] is not None else t["from"]])
-            if t["to"] is None:
-                t["to_date"] = None
+        from_dates = raw.local_dates([t["from"] for t in out])
+        to_dates = raw.local_dates([t["to"] if t["to"] is not None else t["from"] for t in out])
+        for t, from_date, to_date in zip(out, from_dates, to_dates, strict=True):
+            t["from_date"], t["to_date"] = from_date, None if t["to"] is None else to_date
         return out
 
     return raw.cached("stage_intervals", compute)
@@ -116,7 +134,9 @@ def pipeline_by_stage(raw: RawData) -> pd.DataFrame:
     dates = [month_end(m) for m in months if month_end(m) < month_of(raw.as_of)] + [raw.as_of]
     rows = []
     for d in dates:
-        open_now = [t for t in intervals if t["from_date"] <= d and (t["to_date"] is None or t["to_date"] > d)]
+        open_now = [
+            t for t in intervals if t["from_date"] <= d and (t["to_date"] is None or t["to_date"] > d)
+        ]
         for stage in OPEN_STAGES:
             here = [t for t in open_now if t["stage"] == stage]
             amount = sum((t["amount"] for t in here if t["amount"] is not None), ZERO)
@@ -146,7 +166,10 @@ def pipeline_generated_per_rep(raw: RawData) -> pd.DataFrame:
     counts: dict[tuple[date, str], dict[str, Any]] = {}
 
     def add(month: date, rep: str, column: str, amount: Decimal | None = None) -> None:
-        row = counts.setdefault((month, rep), {"leads": 0, "created": 0, "sourced": 0, "created_amount": ZERO, "sourced_amount": ZERO})
+        row = counts.setdefault(
+            (month, rep),
+            {"leads": 0, "created": 0, "sourced": 0, "created_amount": ZERO, "sourced_amount": ZERO},
+        )
         row[column] += 1
         if amount is not None:
             row[column + "_amount"] += amount
@@ -164,7 +187,9 @@ def pipeline_generated_per_rep(raw: RawData) -> pd.DataFrame:
     kept = reps(raw)
     rows = []
     for m, rep in rep_month_rows(raw, first, set(counts)):
-        c = counts.get((m, rep), {"leads": 0, "created": 0, "sourced": 0, "created_amount": ZERO, "sourced_amount": ZERO})
+        c = counts.get(
+            (m, rep), {"leads": 0, "created": 0, "sourced": 0, "created_amount": ZERO, "sourced_amount": ZERO}
+        )
         rows.append(
             {
                 "month_start": m,
@@ -215,7 +240,11 @@ def lead_response_time(raw: RawData, sla_minutes: int = SLA_MINUTES) -> pd.DataF
             for r in here
             if r["converted_moment"] is not None
             and not pd.isna(r["converted_moment"])
-            and (r["first_touch"] is None or pd.isna(r["first_touch"]) or r["converted_moment"] < r["first_touch"])
+            and (
+                r["first_touch"] is None
+                or pd.isna(r["first_touch"])
+                or r["converted_moment"] < r["first_touch"]
+            )
         )
         total = sum(minutes, ZERO)
         rows.append(
@@ -263,9 +292,9 @@ def email_engagement(raw: RawData) -> pd.DataFrame:
     rows = []
     for m, rep in sorted(keys, key=lambda k: (k[0], k[1] or "")):
         g = groups.get((m, rep))
-        n = (lambda col: 0 if g is None else int(g[col].sum()))  # noqa: E731
-        sent, delivered, bounced = n("is_sent"), n("is_delivered"), n("is_bounced")
-        opens, clicks = n("is_opened"), n("is_clicked")
+        totals = {c: 0 if g is None else int(g[c].sum()) for c in EMAIL_COUNTS}
+        sent, delivered, bounced = totals["is_sent"], totals["is_delivered"], totals["is_bounced"]
+        opens, clicks = totals["is_opened"], totals["is_clicked"]
         rows.append(
             {
                 "month_start": m,
@@ -277,9 +306,9 @@ def email_engagement(raw: RawData) -> pd.DataFrame:
                 "emails_bounced": bounced,
                 "unique_opens": opens,
                 "unique_clicks": clicks,
-                "unsubscribes": n("is_unsubscribed"),
-                "total_opens": n("opens"),
-                "total_clicks": n("clicks"),
+                "unsubscribes": totals["is_unsubscribed"],
+                "total_opens": totals["opens"],
+                "total_clicks": totals["clicks"],
                 "delivery_rate": ratio(delivered, sent),
                 "bounce_rate": ratio(bounced, sent),
                 "open_rate": ratio(opens, delivered),
@@ -287,4 +316,3 @@ def email_engagement(raw: RawData) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=[*EMAIL.columns])
-

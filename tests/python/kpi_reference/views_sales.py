@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
-from .common import RawData, _spine, add_months, cents, month_of, ratio
+from .common import RawData, _spine, add_months, month_of, ratio
 from .entities import (
     UNASSIGNED,
     booking_events,
@@ -24,6 +25,23 @@ from .entities import (
 from .specs import MARGIN, MARGIN_BY_CATEGORY, PURCHASE_VALUE, SALES_PER_REP, SALES_VS_TARGET
 
 ZERO = Decimal(0)
+# what kpi_sales_vs_target repeats of each target row
+TARGET_COLUMNS = (
+    "target_id",
+    "scope",
+    "rep_id",
+    "metric",
+    "period_grain",
+    "is_money_metric",
+    "is_period_complete",
+    "is_future_period",
+    "period_days",
+    "elapsed_days",
+    "elapsed_share",
+    "target_value",
+    "period_start",
+    "period_end",
+)
 
 
 def _sum(values: Any) -> Decimal:
@@ -86,7 +104,9 @@ def average_purchase_value(raw: RawData) -> pd.DataFrame:
             here = invoices[(invoices["month"] == m) & (invoices["segment"] == segment)]
             known = here[~here["is_unknown_account"].astype(bool)]
             revenue = _sum(here["revenue"])
-            refunded = -_sum(refunds.loc[(refunds["month"] == m) & (refunds["segment"] == segment), "revenue"])
+            refunded = -_sum(
+                refunds.loc[(refunds["month"] == m) & (refunds["segment"] == segment), "revenue"]
+            )
             orders, customers_n = here["order_id"].nunique(), known["account_id"].nunique()
             customer_revenue = _sum(known["revenue"])
             rows.append(
@@ -114,14 +134,28 @@ def daily_credits(raw: RawData) -> pd.DataFrame:
     def compute(raw: RawData) -> pd.DataFrame:
         rows: list[tuple[str, date, str, Decimal]] = []
         events = revenue_events(raw)
-        rows += [(r, d, "revenue", v) for r, d, v in zip(events["credited_rep_id"], events["day"], events["revenue"], strict=True)]
-        rows += [(r, d, "units", v) for r, d, v in zip(events["credited_rep_id"], events["day"], events["units"], strict=True)]
+        rows += [
+            (r, d, "revenue", v)
+            for r, d, v in zip(events["credited_rep_id"], events["day"], events["revenue"], strict=True)
+        ]
+        rows += [
+            (r, d, "units", v)
+            for r, d, v in zip(events["credited_rep_id"], events["day"], events["units"], strict=True)
+        ]
         bookings = booking_events(raw)
-        rows += [(r, d, "bookings", v) for r, d, v in zip(bookings["credited_rep_id"], bookings["day"], bookings["amount"], strict=True)]
-        rows += [(c.acquiring_rep_id, c.acquired, "new_accounts", Decimal(1)) for c in customers(raw).values()]
+        rows += [
+            (r, d, "bookings", v)
+            for r, d, v in zip(bookings["credited_rep_id"], bookings["day"], bookings["amount"], strict=True)
+        ]
+        rows += [
+            (c.acquiring_rep_id, c.acquired, "new_accounts", Decimal(1)) for c in customers(raw).values()
+        ]
         opps = opportunities(raw)
         won = opps[opps["is_won"]]
-        rows += [(r, d, "deals_won", Decimal(1)) for r, d in zip(won["credited_rep_id"], won["closed_date"], strict=True)]
+        rows += [
+            (r, d, "deals_won", Decimal(1))
+            for r, d in zip(won["credited_rep_id"], won["closed_date"], strict=True)
+        ]
         frame = pd.DataFrame(rows, columns=["rep_id", "day", "metric", "value"])
         frame["month"] = [month_of(d) for d in frame["day"]]
         return frame
@@ -152,10 +186,14 @@ def sales_per_rep(raw: RawData) -> pd.DataFrame:
             "deals_won": int(sums.get((m, rep, "deals_won"), ZERO)),
         }
     for m in sorted({m for m, _ in pairs}):
-        ranked = sorted((v["revenue"] for (mm, r), v in values.items() if mm == m and r != UNASSIGNED), reverse=True)
+        ranked = sorted(
+            (v["revenue"] for (mm, r), v in values.items() if mm == m and r != UNASSIGNED), reverse=True
+        )
         for (mm, r), v in values.items():
             if mm == m:
-                v["revenue_rank"] = None if r == UNASSIGNED else 1 + sum(1 for x in ranked if x > v["revenue"])
+                v["revenue_rank"] = (
+                    None if r == UNASSIGNED else 1 + sum(1 for x in ranked if x > v["revenue"])
+                )
     first_month = min((m for m, _ in pairs), default=None)
     for (m, r), v in values.items():
         previous = values.get((add_months(m, -1), r))
@@ -167,20 +205,22 @@ def sales_per_rep(raw: RawData) -> pd.DataFrame:
         v["revenue_change_rate"] = None if not prev else float((v["revenue"] - prev) / prev)
         v["rank_prev_month"] = previous["revenue_rank"] if previous else None
         v["rank_change"] = (
-            None if v["rank_prev_month"] is None or v["revenue_rank"] is None else v["rank_prev_month"] - v["revenue_rank"]
+            None
+            if v["rank_prev_month"] is None or v["revenue_rank"] is None
+            else v["rank_prev_month"] - v["revenue_rank"]
         )
     return pd.DataFrame(list(values.values()), columns=[*SALES_PER_REP.columns])
 
 
 # ----- KPI 13: sales vs target -----------------------------------------------------------------------
 def period_grain(start: date, end: date) -> str:
-    if start.day != 1 or add_months(start, 1) - end != pd.Timedelta(days=1).to_pytimedelta():
-        for months, grain in ((3, "quarter"), (12, "year")):
-            if start.day == 1 and (add_months(start, months) - end).days == 1:
-                if grain == "year" or (start.month - 1) % 3 == 0:
-                    return grain
-        return "custom"
-    return "month"
+    """A calendar month, a quarter (starting January, April, July or October), a year, else custom."""
+    if start.day == 1:
+        for months, grain in ((1, "month"), (3, "quarter"), (12, "year")):
+            aligned = grain != "quarter" or (start.month - 1) % 3 == 0
+            if aligned and (add_months(start, months) - end).days == 1:
+                return grain
+    return "custom"
 
 
 def targets(raw: RawData) -> pd.DataFrame:
@@ -194,7 +234,11 @@ def targets(raw: RawData) -> pd.DataFrame:
             start, end = date.fromisoformat(r["period_start"][:10]), date.fromisoformat(r["period_end"][:10])
             metric = r["metric"]
             money = metric in ("revenue", "bookings")
-            value = raw.convert(r["target_value"], r["currency_code"], start) if money else Decimal(r["target_value"])
+            value = (
+                raw.convert(r["target_value"], r["currency_code"], start)
+                if money
+                else Decimal(r["target_value"])
+            )
             scope = "rep" if r["rep_id"] is not None else "team" if r["team"] is not None else "company"
             days = (end - start).days + 1
             elapsed = min(max((raw.as_of - start).days + 1, 0), days)
@@ -236,6 +280,40 @@ def _in_team(raw: RawData, rep: Any, key: str | None, start: date, end: date) ->
     return False
 
 
+class _CreditWindows:
+    """Daily credits indexed for period sums: per (scope, metric, rep / team / None), the days in order,
+    the running total of the values and the credited reps, so a period is two bisections."""
+
+    def __init__(self, credits: pd.DataFrame) -> None:
+        grouped: dict[tuple, list[tuple[date, Decimal, str]]] = {}
+        for metric, rep, team, day, value in zip(
+            credits["metric"],
+            credits["rep_id"],
+            credits["team"],
+            credits["day"],
+            credits["value"],
+            strict=True,
+        ):
+            for key in (("rep", metric, rep), ("team", metric, team), ("company", metric, None)):
+                if key[2] is not None or key[0] == "company":  # a credit without a team is no team's
+                    grouped.setdefault(key, []).append((day, value, rep))
+        self.index: dict[tuple, tuple[list[date], list[Decimal], list[str]]] = {}
+        for key, items in grouped.items():
+            items.sort(key=lambda item: item[0])
+            running = [ZERO]
+            for _, value, _ in items:
+                running.append(running[-1] + (value if value is not None else ZERO))
+            self.index[key] = ([d for d, _, _ in items], running, [r for _, _, r in items])
+
+    def total(self, key: tuple, start: date, end: date) -> tuple[Decimal, set[str]]:
+        """The sum of the credits dated start..end (inclusive) and the reps credited."""
+        if key not in self.index:
+            return ZERO, set()
+        days, running, credited = self.index[key]
+        i, j = bisect.bisect_left(days, start), bisect.bisect_right(days, end)
+        return running[j] - running[i], set(credited[i:j])
+
+
 def sales_vs_target(raw: RawData) -> pd.DataFrame:
     """kpi_sales_vs_target: per target, the actual over the period's days up to the as-of date (a rep's
     credits; a team's: credits of the days each rep was in the team, D37; the company's: every credit),
@@ -245,30 +323,32 @@ def sales_vs_target(raw: RawData) -> pd.DataFrame:
         return pd.DataFrame(columns=[*SALES_VS_TARGET.columns])
     credits = daily_credits(raw)
     credits = credits[[d <= raw.as_of for d in credits["day"]]]
-    credits = credits.assign(team=[team_on(raw, r, d) if r != UNASSIGNED else None for r, d in zip(credits["rep_id"], credits["day"], strict=True)])
-    by_metric = {m: g for m, g in credits.groupby("metric")}
+    credits = credits.assign(
+        team=[
+            team_on(raw, r, d) if r != UNASSIGNED else None
+            for r, d in zip(credits["rep_id"], credits["day"], strict=True)
+        ]
+    )
+    windows = _CreditWindows(credits)
     kept = reps(raw)
     rows = []
     for t in frame.to_dict("records"):
         start, end = t["period_start"], t["period_end"]
-        of_metric = by_metric.get(t["metric"], credits.iloc[0:0])
-        here = of_metric[[start <= d <= end for d in of_metric["day"]]]
         if t["scope"] == "rep":
-            mine = here[here["rep_id"] == t["rep_id"]]
+            actual, _ = windows.total(("rep", t["metric"], t["rep_id"]), start, end)
             members = {t["rep_id"]} if t["rep_id"] in kept else set()
         elif t["scope"] == "team":
-            mine = here[here["team"] == t["team_key"]]
-            members = set(mine["rep_id"]) | {
+            actual, credited = windows.total(("team", t["metric"], t["team_key"]), start, end)
+            members = credited | {
                 rep.rep_id for rep in kept.values() if _in_team(raw, rep, t["team_key"], start, end)
             }
         else:
-            mine = here
-            members = set(mine["rep_id"]) | {
+            actual, credited = windows.total(("company", t["metric"], None), start, end)
+            members = credited | {
                 r.rep_id
                 for r in kept.values()
                 if (r.hired is None or r.hired <= end) and (r.left is None or r.left >= start)
             }
-        actual = _sum(mine["value"])
         value = t["target_value"]
         without = not members
         expected_base = value * Decimal(t["elapsed_days"]) / Decimal(t["period_days"])
@@ -277,9 +357,7 @@ def sales_vs_target(raw: RawData) -> pd.DataFrame:
             pacing = float(actual / expected_base)
         rows.append(
             {
-                **{k: t[k] for k in ("target_id", "scope", "rep_id", "metric", "period_grain", "is_money_metric",
-                                      "is_period_complete", "is_future_period", "period_days", "elapsed_days",
-                                      "elapsed_share", "target_value", "period_start", "period_end")},
+                **{k: t[k] for k in TARGET_COLUMNS},
                 "member_reps": len(members),
                 "is_without_members": without,
                 "actual_value": actual,
@@ -289,5 +367,5 @@ def sales_vs_target(raw: RawData) -> pd.DataFrame:
                 "pacing_rate": pacing,
                 "on_track": None if pacing is None else pacing >= 1,
             }
-        )  # fmt: skip
+        )
     return pd.DataFrame(rows, columns=[*SALES_VS_TARGET.columns])
