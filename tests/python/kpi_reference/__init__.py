@@ -15,12 +15,13 @@ never from a model's SQL or output, and sharing no SQL, macro or Python helper w
 from .common import CENT, RawData, add_months, cents, label, month_end, month_of, month_range, ratio, truthy
 from .compare import RATIO_TOLERANCE, ROUNDED_TOLERANCE, Spec, compare
 from .entities import UNASSIGNED, UNKNOWN_ACCOUNT, opportunities
-from .registry import REFERENCES, SPECS
+from .registry import DESCRIPTIVE_COLUMNS, REFERENCES, SPECS, check_view, descriptive_problems
 from .specs import LEAD_CONVERSION, SALES_CYCLE, WIN_RATE
 from .views_core import lead_conversion_by_channel, sales_cycle_monthly, win_rate_monthly
 
 __all__ = [
     "CENT",
+    "DESCRIPTIVE_COLUMNS",
     "LEAD_CONVERSION",
     "RATIO_TOLERANCE",
     "REFERENCES",
@@ -34,7 +35,9 @@ __all__ = [
     "Spec",
     "add_months",
     "cents",
+    "check_view",
     "compare",
+    "descriptive_problems",
     "label",
     "lead_conversion_by_channel",
     "month_end",

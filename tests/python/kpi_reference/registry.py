@@ -11,8 +11,8 @@ from . import views_core as core
 from . import views_customers as customers
 from . import views_pipeline as pipeline
 from . import views_sales as sales
-from .common import RawData
-from .compare import Spec
+from .common import RawData, month_of
+from .compare import Spec, compare
 from .scorecard import scorecard
 
 Reference = Callable[[RawData], pd.DataFrame]
@@ -41,3 +41,33 @@ _PAIRS: tuple[tuple[Spec, Reference], ...] = (
 )
 SPECS: dict[str, Spec] = {s.view: s for s, _ in _PAIRS}
 REFERENCES: dict[str, Reference] = {s.view: f for s, f in _PAIRS}
+
+
+# descriptive columns of the views that no reference carries, checked by check_view() row by row
+DESCRIPTIVE_COLUMNS = frozenset({"currency_code", "is_complete_month", "is_all_segments"})
+
+
+def descriptive_problems(view: str, frame: pd.DataFrame, raw: RawData, limit: int = 20) -> list[str]:
+    """Money in the reporting currency (NULL for a target that is not money), a month complete when it is
+    before the as-of month, segment 'all' flagged as all segments."""
+    problems = []
+    for row in frame.to_dict("records"):
+        if "currency_code" in row:
+            expected = raw.reporting_currency if row.get("is_money_metric", True) else None
+            if row["currency_code"] != expected:
+                problems.append(f"{view} {row}: currency_code {row['currency_code']!r} != {expected!r}")
+        if "is_complete_month" in row:
+            month = row.get("month_start", row.get("acquisition_month"))
+            if row["is_complete_month"] != (month < month_of(raw.as_of)):
+                problems.append(f"{view} month {month}: is_complete_month {row['is_complete_month']}")
+        if "is_all_segments" in row and row["is_all_segments"] != (row["segment"] == "all"):
+            problems.append(f"{view} {row['month_start']} {row['segment']}: is_all_segments")
+    return problems[:limit]
+
+
+def check_view(view: str, expected: pd.DataFrame, actual: pd.DataFrame, raw: RawData) -> list[str]:
+    """Everything wrong with a view's rows against its reference (empty when they agree); a reference
+    without rows is a problem too (the comparison would prove nothing)."""
+    if len(expected) == 0:
+        return [f"{view}: the data set gives the reference no rows, the cross-check would be vacuous"]
+    return compare(SPECS[view], expected, actual) + descriptive_problems(view, actual, raw)
