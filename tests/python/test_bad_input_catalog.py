@@ -10,6 +10,11 @@ kpi_) must be identical in both, except the few columns that carry a raw label a
 arrived with is not something a repair can make equal). Parents that have children (a rep and an account
 named by orders, a product sold on order lines) are corrupted: the children keep their money, to the cent,
 recomputed here from the raw files.
+
+The bad data set is also the messy half of the independent KPI cross-check (test_kpi_crosscheck.py checks
+the bundled sample): kpi_reference/ reads the bad raw files with its own reading of the staging rules,
+which must quarantine exactly the rows the catalog says, and recomputes all 20 KPI views, each of which
+must agree with the bad build's view value by value.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import duckdb
 import pandas as pd
 import pytest
 from bad_inputs import LONG_TEXT, Catalog, build_catalog, raw_key_text, read_table
-from kpi_reference import RawData, cents
+from dbt_scenario import read_relation
+from kpi_reference import REFERENCES, SPECS, RawData, cents, check_view
 
 from scripts.contract import PROJECT_ROOT, load_contract
 from scripts.dbt_cli import DbtResult, run_dbt
@@ -36,6 +42,7 @@ from scripts.load_raw import LoadReport, load_directory
 pytestmark = pytest.mark.slow
 
 AS_OF = "2026-11-15"
+REPORTING_CURRENCY = "IDR"  # the generator's default
 SMALL = ["--reps", "12", "--accounts", "80", "--leads", "200", "--months", "6", "--end-date", AS_OF]
 CONTRACT = load_contract()
 MARTS_SCHEMA = "marts"
@@ -343,3 +350,41 @@ def test_children_of_corrupted_parents_keep_their_money(catalog: Catalog, bad: B
         "(select sum(bookings) from marts.kpi_bookings_monthly)"
     )[0]
     assert totals[0] == totals[1] and totals[2] == totals[3], totals
+
+
+# ----- the messy half of the independent KPI cross-check (test_kpi_crosscheck.py) -------------------
+@pytest.fixture(scope="module")
+def checker_reading(bad: Build) -> RawData:
+    """The bad raw files as the cross-check's own staging reader keeps them."""
+    return RawData.load(
+        bad.raw_dir,
+        PROJECT_ROOT / "seeds",
+        as_of=date.fromisoformat(AS_OF),
+        reporting_currency=REPORTING_CURRENCY,
+    )
+
+
+@pytest.fixture(scope="module")
+def kpi_references(checker_reading: RawData) -> dict[str, pd.DataFrame]:
+    return {view: REFERENCES[view](checker_reading) for view in SPECS}
+
+
+def test_the_checker_quarantines_what_the_catalog_says(catalog: Catalog, checker_reading: RawData) -> None:
+    """The cross-check's reader agrees with the catalog (not with the project) on what cannot be read."""
+    expected = Counter(r.table for r in catalog.rows if r.disposition == "quarantined")
+    assert Counter(checker_reading.quarantined) == expected
+    # the corrupted parents' children stay, whatever happened to the parent
+    orders = set(checker_reading.tables["orders"]["order_id"])
+    lines = set(checker_reading.tables["order_lines"]["order_line_id"])
+    for parent in catalog.corrupted_parents:
+        kept = orders if parent.child_table == "orders" else lines
+        assert set(parent.child_keys) <= kept, f"children of {parent.table} {parent.key}"
+
+
+@pytest.mark.parametrize("view", sorted(SPECS))
+def test_kpi_view_matches_the_independent_reference(
+    view: str, bad: Build, checker_reading: RawData, kpi_references: dict[str, pd.DataFrame]
+) -> None:
+    actual = read_relation(bad.database, f"{MARTS_SCHEMA}.{view}")
+    problems = check_view(view, kpi_references[view], actual, checker_reading)
+    assert not problems, "\n".join(problems)
