@@ -50,3 +50,24 @@
                 or abs({{ column_name }} - {{ numerator }} * 1.0 / {{ denominator }}) > {{ tolerance }}
         end
 {% endtest %}
+
+{#- None of the listed columns holds a NULL: one scan of the model for all of them (instead of one not_null
+    test, and one query, per column). A failing row names the column and how many NULLs it holds. -#}
+{% test not_null_columns(model, column_names) %}
+    with null_counts as (
+        select
+            {%- for column in column_names %}
+            count(case when {{ column }} is null then 1 end) as nulls_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ model }}
+    )
+
+    {% for column in column_names %}
+    select
+        '{{ column }}' as column_name,
+        nulls_{{ loop.index }} as null_rows
+    from null_counts
+    where nulls_{{ loop.index }} > 0
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{% endtest %}

@@ -83,7 +83,7 @@ def generate(out: Path, *args: str) -> Path:
     return out
 
 
-def build_staging(raw_dir: Path, workdir: Path, unit_tests: bool = True) -> StagingRun:
+def build_staging(raw_dir: Path, workdir: Path) -> StagingRun:
     """Load raw_dir into a fresh DuckDB file and dbt build staging and data quality (with their tests)."""
     database = workdir / "w.duckdb"
     logs = workdir / "logs"
@@ -95,11 +95,10 @@ def build_staging(raw_dir: Path, workdir: Path, unit_tests: bool = True) -> Stag
         "DBT_LOG_PATH": str(logs),
         "SALES_KPIS_THREADS": "2",
     }
-    # unit tests do not depend on the data: run them once (CRM-only run, where raw tables are absent)
+    # unit tests do not depend on the data: make dbt-test runs them (they would cost about a minute here)
     # cautious: leave out the reconciliation tests, which read staging and the marts (not built here)
-    args = ["build", "--indirect-selection", "cautious", "--select", *STAGING_SELECTOR] + (
-        [] if unit_tests else ["--exclude-resource-type", "unit_test"]
-    )
+    args = ["build", "--indirect-selection", "cautious", "--select", *STAGING_SELECTOR]
+    args += ["--exclude-resource-type", "unit_test"]
     result = run_dbt(args, {"as_of_date": AS_OF}, env=env, target_path=target, quiet=True)
     log_text = (logs / "dbt.log").read_text(encoding="utf-8", errors="replace")
     return StagingRun(raw_dir, database, load, result, log_text)
@@ -117,9 +116,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, StagingRun]:
     generate(parquet_dir / "raw", "--clean", "--format", "parquet", "--seed", "11")
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {
-            "crm_only": pool.submit(build_staging, crm_only_dir / "raw", crm_only_dir, True),
-            "messy": pool.submit(build_staging, messy_dir / "raw", messy_dir, False),
-            "clean_parquet": pool.submit(build_staging, parquet_dir / "raw", parquet_dir, False),
+            "crm_only": pool.submit(build_staging, crm_only_dir / "raw", crm_only_dir),
+            "messy": pool.submit(build_staging, messy_dir / "raw", messy_dir),
+            "clean_parquet": pool.submit(build_staging, parquet_dir / "raw", parquet_dir),
         }
         return {name: future.result() for name, future in futures.items()}
 
