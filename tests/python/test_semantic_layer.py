@@ -135,6 +135,12 @@ CHECKS = [
         " from marts.kpi_sales_cycle_monthly where segment <> 'all'",
     ),
     Check(
+        "won_deals_with_cycle",
+        "month_opportunity_segment",
+        "select month_start, segment, won_deals_with_cycle"
+        " from marts.kpi_sales_cycle_monthly where segment <> 'all'",
+    ),
+    Check(
         "avg_sales_cycle_days",
         "month_opportunity_segment",
         "select month_start, segment, avg_cycle_days"
