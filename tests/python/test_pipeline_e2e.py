@@ -5,8 +5,8 @@ sharing its runs between its tests (module fixtures):
 
 - kills: kill -9 during validation, during publish (half-written file), just before the atomic replace,
   during load (while a second run is refused), during the dbt build; after each the serving file opens
-  and holds exactly V1; then a run publishes V2 while a reader process queries the serving file in a loop,
-  a second run on the same input gives identical KPI checksums, and rollback serves older versions again.
+  and holds exactly V1; then a run on V1's input publishes V2 while a reader queries the serving file in
+  a loop, V2 has exactly V1's KPI checksums (same input, same KPIs), and rollback serves older versions.
 - failures: a failing expectation, a failing dbt data test, stale sources, unloadable raw data: each
   blocks publish, leaves V1 served and is recorded in the run history.
 
@@ -256,7 +256,8 @@ def kills(
     try:
         time.sleep(2)
         started = time.monotonic()
-        seen["success"] = wh.cli("run", "--raw-dir", str(raw["v2"]), *NO_DATA_TESTS)
+        # the input of V1 again: the new version must hold the same KPIs (idempotence across runs)
+        seen["success"] = wh.cli("run", "--raw-dir", str(raw["v1"]), *NO_DATA_TESTS)
         seen["success_seconds"] = time.monotonic() - started
         time.sleep(2)
     finally:
@@ -264,11 +265,8 @@ def kills(
         reader.wait(timeout=60)
     seen["reads"] = [json.loads(line) for line in out.read_text().splitlines()]
     seen["v2"] = wh.served()
-    # 7. the same input again
-    seen["again"] = wh.cli("run", "--raw-dir", str(raw["v2"]), *NO_DATA_TESTS)
-    seen["v3"] = wh.served()
     seen["status"] = wh.cli("status")
-    # 8. rollback: to the previous version, then to V1 by run id
+    # 7. rollback: to the previous version, then to V1 by run id
     seen["rollback"] = wh.cli("rollback")
     seen["served_after_rollback"] = wh.served()
     seen["rollback_to_v1"] = wh.cli("rollback", "--to", v1)
@@ -378,11 +376,13 @@ def test_a_reader_sees_only_complete_versions_and_never_a_lock_error(kills: dict
 
 
 def test_two_runs_on_the_same_input_give_identical_kpi_checksums(kills: dict[str, Any]) -> None:
-    assert kills["again"].returncode == 0
+    """V1 (the baseline run) and V2 (the run after the kills, in a copy of the installation) read the same
+    raw files: every KPI table of the two versions has the same checksum, and there are KPI tables."""
     wh: Warehouse = kills["wh"]
-    assert kills["v3"] != kills["v2"]
-    assert wh.kpi_checksums(kills["v3"]) == wh.kpi_checksums(kills["v2"])
-    assert wh.kpi_checksums(kills["v2"]) != wh.kpi_checksums(kills["v1"])  # different input, different KPIs
+    assert kills["v2"] != kills["v1"]
+    v1, v2 = wh.kpi_checksums(kills["v1"]), wh.kpi_checksums(kills["v2"])
+    assert len(v1) >= 20
+    assert v2 == v1
 
 
 def test_rollback_serves_older_versions_again(kills: dict[str, Any]) -> None:
