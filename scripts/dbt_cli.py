@@ -114,13 +114,17 @@ def run_dbt(
     on_model_start: Callable[[subprocess.Popen[str]], None] | None = None,
     die_with_parent: bool = False,
     results_name: str = "run_results.json",
+    cwd: Path | None = None,
 ) -> DbtResult:
-    """Run `dbt <args>` in the project directory and summarise run_results.json.
+    """Run `dbt <args>` in the project directory (or in `cwd`, with --project-dir) and summarise
+    run_results.json.
 
     dbt's output goes to the terminal, or is captured (`quiet`: shown only on failure), or is streamed line
     by line into `output_logger`. `on_model_start` is called once, when the first node starts.
     """
     command = [dbt_executable(), *args]
+    if cwd is not None:
+        command += ["--project-dir", str(project_dir)]  # relative paths (a DuckDB file) resolve in cwd
     if target:
         command += ["--target", target]
     if dbt_vars:
@@ -137,7 +141,7 @@ def run_dbt(
     tail: deque[str] = deque(maxlen=40)
     with subprocess.Popen(
         command,
-        cwd=project_dir,
+        cwd=cwd or project_dir,
         env=child_env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE if streamed else None,

@@ -32,11 +32,11 @@ import duckdb
 import pandas as pd
 import pytest
 from bad_inputs import LONG_TEXT, Catalog, build_catalog, raw_key_text, read_table
-from dbt_scenario import read_relation
+from dbt_scenario import SCENARIO_DB, read_relation, run_scenario_dbt
 from kpi_reference import REFERENCES, SPECS, RawData, cents, check_view
 
 from scripts.contract import PROJECT_ROOT, load_contract
-from scripts.dbt_cli import DbtResult, run_dbt
+from scripts.dbt_cli import DbtResult
 from scripts.load_raw import LoadReport, load_directory
 
 pytestmark = pytest.mark.slow
@@ -73,26 +73,14 @@ class Build:
 
 
 def full_build(raw_dir: Path, workdir: Path, data_tests: bool = True) -> Build:
-    database = workdir / "w.duckdb"
+    database = workdir / SCENARIO_DB
     load = load_directory(raw_dir, database)
-    env = {
-        "SALES_KPIS_DUCKDB_PATH": str(database),
-        "DBT_TARGET_PATH": str(workdir / "target"),
-        "DBT_LOG_PATH": str(workdir / "logs"),
-        "SALES_KPIS_THREADS": "2",
-    }
     # unit tests do not depend on the data (make dbt-test runs them); everything else is built and, on the
     # bad data, tested (the repaired data is clean data: its data tests would repeat those of make dbt-test)
     args = ["build", "--exclude-resource-type", "unit_test"]
     if not data_tests:
         args += ["--exclude-resource-type", "test"]
-    result = run_dbt(
-        args,
-        {"as_of_date": AS_OF},
-        env=env,
-        target_path=workdir / "target",
-        quiet=True,
-    )
+    result = run_scenario_dbt(workdir, args, {"as_of_date": AS_OF}, {"SALES_KPIS_THREADS": "2"})
     return Build(raw_dir, database, load, result)
 
 

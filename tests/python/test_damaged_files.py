@@ -22,9 +22,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from damaged_files import LONG_NAME, TABLE_FORMATS, Expected, build_damaged, read_rows, write
+from dbt_scenario import SCENARIO_DB, run_scenario_dbt
 
 from scripts.contract import PROJECT_ROOT, load_contract
-from scripts.dbt_cli import DbtResult, run_dbt
+from scripts.dbt_cli import DbtResult
 from scripts.load_raw import LoadError, LoadReport, load_directory
 
 AS_OF = "2026-11-15"
@@ -246,21 +247,15 @@ class Build:
 
 
 def dbt_build(raw_dir: Path, workdir: Path, dbt_vars: dict[str, object]) -> Build:
-    database = workdir / "w.duckdb"
+    database = workdir / SCENARIO_DB
     load = load_directory(raw_dir, database)
-    env = {
-        "SALES_KPIS_DUCKDB_PATH": str(database),
-        "DBT_TARGET_PATH": str(workdir / "target"),
-        "DBT_LOG_PATH": str(workdir / "logs"),
-        "SALES_KPIS_THREADS": "2",
-    }
     # seeds and models only: the checks are the assertions below (data tests run in make dbt-test)
-    result = run_dbt(
+    result = run_scenario_dbt(
+        workdir,
         ["build", "--resource-type", "seed", "--resource-type", "model"],
         {"as_of_date": AS_OF, **dbt_vars},
-        env=env,
-        target_path=workdir / "target",
-        quiet=True,
+        {"SALES_KPIS_THREADS": "2"},
+        share_parse=not dbt_vars,  # the reference build shares the staging and catalog tests' parse
     )
     return Build(database, load, result)
 

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_scenario import SCENARIO_DB, run_scenario_dbt
 
 from scripts.contract import PROJECT_ROOT, load_contract
-from scripts.dbt_cli import DbtResult, run_dbt
+from scripts.dbt_cli import DbtResult
 from scripts.load_raw import LoadReport, load_directory
 
 pytestmark = pytest.mark.slow
@@ -85,22 +86,14 @@ def generate(out: Path, *args: str) -> Path:
 
 def build_staging(raw_dir: Path, workdir: Path) -> StagingRun:
     """Load raw_dir into a fresh DuckDB file and dbt build staging and data quality (with their tests)."""
-    database = workdir / "w.duckdb"
-    logs = workdir / "logs"
-    target = workdir / "target"
+    database = workdir / SCENARIO_DB
     load = load_directory(raw_dir, database)
-    env = {
-        "SALES_KPIS_DUCKDB_PATH": str(database),
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(logs),
-        "SALES_KPIS_THREADS": "2",
-    }
     # unit tests do not depend on the data: make dbt-test runs them (they would cost about a minute here)
     # cautious: leave out the reconciliation tests, which read staging and the marts (not built here)
     args = ["build", "--indirect-selection", "cautious", "--select", *STAGING_SELECTOR]
     args += ["--exclude-resource-type", "unit_test"]
-    result = run_dbt(args, {"as_of_date": AS_OF}, env=env, target_path=target, quiet=True)
-    log_text = (logs / "dbt.log").read_text(encoding="utf-8", errors="replace")
+    result = run_scenario_dbt(workdir, args, {"as_of_date": AS_OF}, {"SALES_KPIS_THREADS": "2"})
+    log_text = (workdir / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
     return StagingRun(raw_dir, database, load, result, log_text)
 
 
