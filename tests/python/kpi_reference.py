@@ -5,7 +5,8 @@ documented readings in models/marts/kpi/docs/, never from a dbt model's output o
 clean generated data set (no messy rows), so the only staging rules needed here are type parsing, label
 mapping through the seeds' CSV files, currency conversion and time zones:
 
-- Timestamps are UTC; months and dates are cut in the reporting time zone (Asia/Jakarta by default).
+- Timestamps are instants (text with an offset converts to UTC, text without one is UTC); months and
+  dates are cut in the reporting time zone (Asia/Jakarta by default).
 - Money converts to the reporting currency at the nearest rate on or before the transaction date (the
   reporting-zone date of the transaction), each raw money column rounded to the cent on its own, as
   staging adds `<column>_reporting` (staging_rules.md). A line's net value is then quantity * unit_price -
@@ -120,8 +121,8 @@ class RawData:
     # time
     def local_dates(self, values: pd.Series) -> list[date | None]:
         """Reporting-zone calendar dates of UTC timestamp text (None for missing)."""
-        parsed = pd.to_datetime(values, format="ISO8601")
-        local = parsed.dt.tz_localize("UTC").dt.tz_convert(self.timezone).dt.tz_localize(None)
+        parsed = pd.to_datetime(values, format="ISO8601", utc=True)  # an offset converts; none means UTC
+        local = parsed.dt.tz_convert(self.timezone).dt.tz_localize(None)
         return [None if pd.isna(v) else v.date() for v in local]
 
     # money
@@ -252,8 +253,8 @@ def orders_dated(raw: RawData) -> pd.DataFrame:
     orders["status"] = [label(s) for s in orders["status"]]
     orders["ordered_date"] = raw.local_dates(orders["ordered_at"])
     orders["invoiced_date"] = raw.local_dates(orders["invoiced_at"])
-    invoiced_ts = pd.to_datetime(orders["invoiced_at"], format="ISO8601")
-    updated_ts = pd.to_datetime(orders["updated_at"], format="ISO8601")
+    invoiced_ts = pd.to_datetime(orders["invoiced_at"], format="ISO8601", utc=True)
+    updated_ts = pd.to_datetime(orders["updated_at"], format="ISO8601", utc=True)
     refund_ts = updated_ts.where(updated_ts.notna() & (updated_ts >= invoiced_ts), invoiced_ts)
     orders["refund_date"] = raw.local_dates(refund_ts.dt.strftime("%Y-%m-%d %H:%M:%S"))
     orders = orders[[d <= raw.as_of for d in orders["ordered_date"]]].copy()

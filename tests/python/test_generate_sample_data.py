@@ -16,9 +16,10 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -108,7 +109,12 @@ def files_of(directory: Path) -> dict[str, bytes]:
 
 
 def ts(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+    """A raw timestamp as an aware datetime (text without an offset is UTC, as staging reads it)."""
+    return None if value is None else as_utc(datetime.fromisoformat(value))
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def day(value: str | None) -> date | None:
@@ -116,7 +122,11 @@ def day(value: str | None) -> date | None:
 
 
 # ----- a small model of the staging rules ------------------------------------------------------------
-TIMESTAMP_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+# staging's iso_timestamp_pattern: an optional offset (Z, UTC, +07, +0700, +07:00) is converted to UTC
+TIMESTAMP_RE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?( ?(Z|UTC|[+-]\d{2}(:?\d{2})?))?"
+)
+JAKARTA = ZoneInfo("Asia/Jakarta")
 DECIMAL_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 INTEGER_RE = re.compile(r"[+-]?\d+(\.0*)?")
 BOOLEANS = {"true": True, "t": True, "1": True, "yes": True, "y": True}
@@ -143,7 +153,7 @@ def parse(value: str, data_type: str) -> tuple[bool, object]:
         if not TIMESTAMP_RE.fullmatch(value):
             return False, None
         try:
-            return True, datetime.fromisoformat(value)
+            return True, as_utc(datetime.fromisoformat(value.replace(" UTC", "Z").replace("UTC", "Z")))
         except ValueError:
             return False, None
     if t == "integer":
@@ -199,7 +209,7 @@ def evaluate(tables: Tables) -> dict[str, list[tuple[str, str | None]]]:
 
                 def version(i: int, typed: list = typed) -> tuple:
                     ok, value = typed[i]["updated_at"]
-                    return (ok and value is not None, value or datetime.min)
+                    return (ok and value is not None, value or datetime.min.replace(tzinfo=UTC))
 
                 current.add(max(members, key=version))
             else:
@@ -379,7 +389,7 @@ def test_csv_headers_match_the_contract(clean_dir: Path) -> None:
 def test_parquet_columns_follow_the_contract_types(tmp_path: Path) -> None:
     generate(tmp_path / "clean", "--format", "parquet", "--clean", *SMALL)
     generate(tmp_path / "messy", "--format", "parquet", "--mess-rate", "0.05", *SMALL)
-    expected = {"varchar": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32()}
+    expected = {"varchar": pa.string(), "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.date32()}
     expected |= {"boolean": pa.bool_(), "integer": pa.int64()}
     for name, table in CONTRACT.items():
         schema = pq.read_schema(tmp_path / "clean" / f"{name}.parquet")
@@ -398,7 +408,7 @@ def test_parquet_columns_follow_the_contract_types(tmp_path: Path) -> None:
         "decimal": r"-?\d+(\.\d+)?",
         "integer": r"-?\d+",
         "date": r"\d{4}-\d\d-\d\d",
-        "timestamp": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",
+        "timestamp": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+07:00",
         "boolean": r"true|false",
     }
     text_columns = set()
@@ -589,11 +599,12 @@ def test_currencies_have_a_rate_on_or_before_every_transaction(clean: Tables) ->
 
 
 def test_nothing_happens_after_the_as_of_date(clean_dir: Path, clean: Tables) -> None:
+    """Local midnight after the as-of date (Asia/Jakarta) ends the data; local midnight starts it."""
     manifest = json.loads((clean_dir / "manifest.json").read_text(encoding="utf-8"))
-    cutoff = datetime.combine(
-        date.fromisoformat(manifest["as_of_date"]) + timedelta(days=1), datetime.min.time()
-    )
-    start = datetime.fromisoformat(manifest["parameters"]["start_date"])
+    as_of = date.fromisoformat(manifest["as_of_date"])
+    cutoff = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), JAKARTA)
+    first_day = date.fromisoformat(manifest["parameters"]["start_date"])
+    start = datetime.combine(first_day, datetime.min.time(), JAKARTA)
     for name, table in CONTRACT.items():
         for column in table.columns:
             if column.data_type != "timestamp":

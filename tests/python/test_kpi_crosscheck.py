@@ -89,7 +89,8 @@ def test_the_data_set_exercises_the_tricky_cases(raw: RawData, references: dict[
     orders = raw.table("orders")
     assert (orders["currency_code"] != raw.reporting_currency).sum() >= 5, "foreign-currency orders"
     leads = raw.table("leads")
-    utc = pd.to_datetime(leads["created_at"]).dt.to_period("M")
+    created = pd.to_datetime(leads["created_at"], format="ISO8601", utc=True)
+    utc = created.dt.tz_localize(None).dt.to_period("M")
     local = pd.Series([month_of(d) for d in raw.local_dates(leads["created_at"])]).map(
         lambda d: pd.Period(d, "M")
     )
