@@ -31,6 +31,7 @@ from scripts.sampledata.config import (
     DEFAULT_MONTHS,
     DEFAULT_REPS,
     DEFAULT_SEED,
+    DEFAULT_SHARD_ACCOUNTS,
     MAX_SCALE,
     REPORTING_CURRENCIES,
     ConfigError,
@@ -156,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"rows per written chunk / Parquet row group; changes the file layout, not the rows "
         f"(default: {DEFAULT_CHUNK_ROWS:,})",
     )
+    parser.add_argument(
+        "--shard-accounts",
+        type=_positive,
+        default=DEFAULT_SHARD_ACCOUNTS,
+        help=f"accounts per shard: bigger data sets are built shard by shard (ids run on across shards); "
+        f"part of the data set's definition (default: {DEFAULT_SHARD_ACCOUNTS:,})",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="processes that build shards in parallel (data sets over 25,000 accounts); the files do not "
+        "depend on it (default: the CPUs available, at most 8)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -173,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         "end_date": args.end_date,
         "mess_rate": 0.0 if args.clean else args.mess_rate,
         "reporting_currency": args.reporting_currency,
+        "shard_accounts": args.shard_accounts,
     }
     try:
         if args.scale is not None:
@@ -196,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         config.months,
         config.end_date,
     )
-    manifest = write_sample(config, args.out, args.format, tables, args.chunk_rows)
+    manifest = write_sample(config, args.out, args.format, tables, args.chunk_rows, args.workers)
     log.info(
         "Wrote %d tables, %d rows, %d messy injections to %s in %.1f s",
         len(tables),

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from scripts.sampledata.calendar import Calendar
 from scripts.sampledata.config import GeneratorConfig
 from scripts.sampledata.currency import EUR, IDR, SGD, USD
 from scripts.sampledata.leads import INDUSTRY_WEIGHT, Leads, choose_location, exact_share, weighted
-from scripts.sampledata.names import emails, person_names, phones, take
+from scripts.sampledata.names import person_names, phones
 from scripts.sampledata.reference import (
     COUNTRY_CODES,
     FOREIGN_LOCATIONS,
@@ -53,8 +52,7 @@ class Accounts:
     city: np.ndarray
     industry: np.ndarray
     currency: np.ndarray
-    name: pa.Array
-    domain: pa.Array
+    name: np.ndarray  # index into the shard's company names (its domain is that name's)
     owners: np.ndarray  # [account, k] rep of the k-th ownership, -1 after the last
     owner_since: np.ndarray  # [account, k] when it started
     updated_at: np.ndarray
@@ -87,7 +85,9 @@ class Contacts:
     account: np.ndarray
     first: np.ndarray
     last: np.ndarray
-    email: pa.Array
+    email_domain: np.ndarray  # index into the shard's company names whose domain the address uses
+    free_mail: np.ndarray  # index into FREE_MAIL_DOMAINS instead (-1: the company domain)
+    email_style: np.ndarray
     phone: pa.Array
     job_title: np.ndarray
     created: np.ndarray
@@ -172,8 +172,6 @@ def build_accounts(
     staffing: Staffing,
     leads: Leads,
     draft: AccountDraft,
-    draft_names: pa.Array,
-    draft_domains: pa.Array,
     new_from_leads: np.ndarray,
 ) -> Accounts:
     """Every account (created from the draft and the converted leads), matched leads, owners."""
@@ -191,8 +189,8 @@ def build_accounts(
     country = np.where(location >= 0, LOCATION_COUNTRY[np.maximum(location, 0)], COUNTRY_CODES.index("ID"))
     created = np.r_[draft.created, leads.converted_at[lead_rows]]
     order = np.lexsort((np.arange(n_draft + n_lead), created))
-    names = pa.concat_arrays([draft_names, leads.company.take(pa.array(lead_rows))])
-    domains = pa.concat_arrays([draft_domains, leads.domain.take(pa.array(lead_rows))])
+    # company names: the leads' come first in the shard's list, then the draft accounts'
+    names = np.r_[len(leads) + np.arange(n_draft), lead_rows]
     origin = np.r_[draft.origin, np.full(n_lead, FROM_LEAD)]
     industry = np.r_[draft.industry, leads.industry[lead_rows]]
     city = _cities(rng, region, location)
@@ -213,8 +211,7 @@ def build_accounts(
         city=city[order],
         industry=industry[order],
         currency=currency[order],
-        name=names.take(pa.array(order)),
-        domain=domains.take(pa.array(order)),
+        name=names[order],
         owners=owner[order][:, None],
         owner_since=created[order][:, None],
         updated_at=created[order].copy(),
@@ -225,11 +222,8 @@ def build_accounts(
     leads.account[lead_rows] = position[n_draft + np.arange(n_lead)]
     leads.account[matched] = position[found]
     # a lead that matched an existing account takes that account's name
-    company = leads.company.to_numpy(zero_copy_only=False).astype(object)
-    company[matched] = np.asarray(
-        accounts.name.take(pa.array(leads.account[matched])).to_pylist(), dtype=object
-    )
-    leads.company = pa.array(company, pa.string())
+    leads.company = np.arange(len(leads))
+    leads.company[matched] = accounts.name[leads.account[matched]]
     _reassign_owners(rng, calendar, staffing, accounts)
     return accounts
 
@@ -298,13 +292,9 @@ def build_contacts(
     later = calendar.to_office_hours(rng, base + (rng.random(len(account)) * 400 * 86400).astype(np.int64))
     created = np.where(first_one, soon, later)
     first, last = person_names(rng, len(account))
-    free_mail = (accounts.segment[account] == 0) & (rng.random(len(account)) < 0.25)
-    domain = pc.if_else(
-        pa.array(free_mail),
-        take(FREE_MAIL_DOMAINS, rng.integers(0, len(FREE_MAIL_DOMAINS), len(account))),
-        accounts.domain.take(pa.array(account)),
-    )
-    email = emails(rng, first, last, domain)
+    free = (accounts.segment[account] == 0) & (rng.random(len(account)) < 0.25)
+    free_mail = np.where(free, rng.integers(0, len(FREE_MAIL_DOMAINS), len(account)), -1)
+    style = rng.random(len(account))
     changed = rng.random(len(account)) < 0.35
     updated = np.where(
         changed,
@@ -319,9 +309,9 @@ def build_contacts(
         account=all_account[order],
         first=np.r_[leads.first[from_lead], first[keep]][order],
         last=np.r_[leads.last[from_lead], last[keep]][order],
-        email=pa.concat_arrays([leads.email.take(pa.array(from_lead)), email.filter(pa.array(keep))]).take(
-            pa.array(order)
-        ),
+        email_domain=np.r_[from_lead, accounts.name[account[keep]]][order],
+        free_mail=np.r_[leads.free_mail[from_lead], free_mail[keep]][order],
+        email_style=np.r_[leads.email_style[from_lead], style[keep]][order],
         phone=phones(rng, len(all_account)).take(pa.array(order)),
         job_title=rng.integers(0, len(JOB_TITLES), len(all_account))[order],
         created=all_created[order],

@@ -14,16 +14,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from scripts.sampledata.config import NEVER, NEVER_DAY, WIB
-from scripts.sampledata.ids import ID_FORMATS, id_width
 
 OFFSET_TEXT = "+07:00"
 _DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
+
+
+def timestamp_text(second: int) -> str:
+    """One moment as written to CSV: the local wall-clock time with its offset."""
+    local = datetime.fromtimestamp(second + WIB, UTC)
+    return local.strftime("%Y-%m-%d %H:%M:%S") + OFFSET_TEXT
+
+
+def date_text(day: int) -> str:
+    return (date(1970, 1, 1) + timedelta(days=day)).isoformat()
 
 
 def contract_arrow_type(data_type: str) -> pa.DataType:
@@ -65,14 +75,21 @@ class Column:
         """Python values of this kind (or, in string columns, any text) as the Arrow type."""
         raise NotImplementedError
 
+    def text(self, value: object) -> str:
+        """A (non-NULL) Python value of this kind as written to CSV."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
 
 @dataclass
 class Ids(Column):
-    """Entity numbers (1-based; 0 or less: NULL) written as PREFIX-000123."""
+    """Entity numbers (1-based; 0 or less: NULL) written as PREFIX-000123 with a fixed width."""
 
-    kind: str
+    prefix: str
     numbers: np.ndarray
-    count: int  # how many entities of the kind exist (sets the width)
+    width: int
+    limit: int  # no entity of the kind has a higher number
 
     def present(self) -> np.ndarray:
         return self.numbers > 0
@@ -81,27 +98,22 @@ class Ids(Column):
         return len(self.numbers)
 
     def text_of(self, number: int) -> str:
-        prefix, _ = ID_FORMATS[self.kind]
-        return f"{prefix}-{number:0{id_width(self.kind, self.count)}d}"
+        return f"{self.prefix}-{number:0{self.width}d}"
 
     def exists(self, text: str) -> bool:
-        """Whether text is the id of an existing entity of the kind."""
-        prefix, _ = ID_FORMATS[self.kind]
-        digits = text.removeprefix(prefix + "-")
-        width = id_width(self.kind, self.count)
+        """Whether text is (or may be) the id of an entity of the kind."""
+        digits = text.removeprefix(self.prefix + "-")
         return (
-            text.startswith(prefix + "-")
+            text.startswith(self.prefix + "-")
             and digits.isdigit()
-            and len(digits) == width
-            and 1 <= int(digits) <= self.count
+            and len(digits) == self.width
+            and 1 <= int(digits) <= self.limit
         )
 
     def arrow(self, index: slice | np.ndarray, data_type: pa.DataType) -> pa.Array:
         numbers = np.asarray(self.numbers[index], dtype=np.int64)
-        prefix, _ = ID_FORMATS[self.kind]
-        width = id_width(self.kind, self.count)
-        digits = pc.utf8_lpad(pc.cast(pa.array(numbers, mask=numbers <= 0), pa.string()), width, "0")
-        return pc.binary_join_element_wise(prefix + "-", digits, "")
+        digits = pc.utf8_lpad(pc.cast(pa.array(numbers, mask=numbers <= 0), pa.string()), self.width, "0")
+        return pc.binary_join_element_wise(self.prefix + "-", digits, "")
 
     def value(self, i: int) -> object:
         number = int(self.numbers[i])
@@ -193,6 +205,9 @@ class Stamps(Column):
         s = int(self.seconds[i])
         return s if s < NEVER else None
 
+    def text(self, value: object) -> str:
+        return timestamp_text(int(value))  # type: ignore[call-overload]
+
     def render(self, values: list[object], data_type: pa.DataType) -> pa.Array:
         if pa.types.is_timestamp(data_type):
             return self._render(np.array([NEVER if v is None else v for v in values], np.int64), data_type)
@@ -222,6 +237,9 @@ class Days(Column):
     def value(self, i: int) -> object:
         d = int(self.days[i])
         return d if d < NEVER_DAY else None
+
+    def text(self, value: object) -> str:
+        return date_text(int(value))  # type: ignore[call-overload]
 
     def render(self, values: list[object], data_type: pa.DataType) -> pa.Array:
         if pa.types.is_date32(data_type):
@@ -285,6 +303,9 @@ class Units(Column):
     def value(self, i: int) -> object:
         u = int(self.units[i])
         return u if u != NULL_UNITS else None
+
+    def text(self, value: object) -> str:
+        return _decimal_text(np.array([value], np.int64), self.scale)[0].as_py()
 
     def render(self, values: list[object], data_type: pa.DataType) -> pa.Array:
         if pa.types.is_decimal(data_type):

@@ -22,6 +22,8 @@ DEFAULT_LEADS = 3600
 DEFAULT_MONTHS = 27
 DEFAULT_END_DATE = date(2026, 11, 15)
 DEFAULT_MESS_RATE = 0.01
+DEFAULT_SHARD_ACCOUNTS = 25_000
+MIN_SHARD_ACCOUNTS = 10
 REPORTING_CURRENCIES = ("IDR", "USD")
 
 MIN_REPS = 12
@@ -29,7 +31,7 @@ MIN_ACCOUNTS = 20
 MAX_MONTHS = 120
 MAX_SCALE = 100.0
 # --scale 1 multiplies the default reps, accounts and leads by this: about 10 million raw rows in all
-SCALE_MULTIPLIER = 200.0
+SCALE_MULTIPLIER = 232.0
 
 WIB = 7 * 3600  # Western Indonesian Time, UTC+7 (no daylight saving)
 DAY = 86400
@@ -69,6 +71,7 @@ class GeneratorConfig:
     mess_rate: float = DEFAULT_MESS_RATE
     reporting_currency: str = "IDR"
     scale: float | None = None  # recorded in the manifest; reps, accounts and leads already include it
+    shard_accounts: int = DEFAULT_SHARD_ACCOUNTS  # accounts per shard (the data is built shard by shard)
 
     def __post_init__(self) -> None:
         if self.reps < MIN_REPS:
@@ -81,6 +84,10 @@ class GeneratorConfig:
             raise ConfigError(f"--months must be between 1 and {MAX_MONTHS} (got {self.months})")
         if not 0.0 <= self.mess_rate <= 0.5:
             raise ConfigError(f"--mess-rate must be between 0 and 0.5 (got {self.mess_rate})")
+        if self.shard_accounts < MIN_SHARD_ACCOUNTS:
+            raise ConfigError(
+                f"--shard-accounts must be at least {MIN_SHARD_ACCOUNTS} (got {self.shard_accounts})"
+            )
         if self.reporting_currency not in REPORTING_CURRENCIES:
             raise ConfigError(f"--reporting-currency must be one of {', '.join(REPORTING_CURRENCIES)}")
 
@@ -149,4 +156,6 @@ class GeneratorConfig:
         }
         if self.scale is not None:
             out["scale"] = self.scale
+        if self.shard_accounts != DEFAULT_SHARD_ACCOUNTS:
+            out["shard_accounts"] = self.shard_accounts
         return out

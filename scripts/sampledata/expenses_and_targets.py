@@ -55,6 +55,9 @@ class Actuals:
     sourced: np.ndarray  # won deals from leads a rep worked
     new_customers: np.ndarray  # [team, month] first orders of accounts, by the acquiring rep's team
 
+    def __add__(self, other: Actuals) -> Actuals:
+        return Actuals(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
+
 
 def _home(reporting: str, idr: np.ndarray | float) -> np.ndarray:
     """IDR budget figures in the reporting currency."""

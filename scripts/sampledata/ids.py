@@ -1,12 +1,18 @@
-"""Entity ids as CRMs write them: a prefix and a zero-padded number (ACC-00001), in creation order."""
+"""Entity ids as CRMs write them: a prefix and a zero-padded number (ACC-00001), in creation order.
+
+Shards are numbered one after the other, so an id's width must be fixed before the first shard is
+written: it comes from an upper bound on how many entities of the kind the parameters can produce
+(exact for reps, accounts and leads).
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+import math
+from dataclasses import dataclass
 
-# prefix and minimum number width of every numbered entity (the width grows when the numbers need it)
+from scripts.sampledata.config import DEFAULT_MONTHS, GeneratorConfig
+
+# prefix and minimum number width of every numbered entity
 ID_FORMATS = {
     "rep": ("REP", 3),
     "account": ("ACC", 5),
@@ -21,21 +27,38 @@ ID_FORMATS = {
     "event": ("EVT", 7),
     "target": ("TGT", 5),
 }
+# entities per account-or-lead in the default sample (measured), the bound allows BOUND_FACTOR times that
+PER_UNIT = {
+    "contact": 0.45,
+    "opportunity": 0.22,
+    "order": 0.37,
+    "order_line": 0.46,
+    "subscription": 0.06,
+    "activity": 2.1,
+    "email": 1.25,
+    "event": 3.2,
+}
+BOUND_FACTOR = 5.0
 
 
-def id_width(kind: str, count: int) -> int:
-    """Digits of the numbers of `count` entities of a kind."""
-    return max(ID_FORMATS[kind][1], len(str(max(count, 1))))
+@dataclass(frozen=True)
+class IdSpace:
+    """How the ids of one kind are written."""
+
+    prefix: str
+    width: int
+    limit: int  # the highest number the kind may reach
 
 
-def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    """prefix-000123 strings for positive numbers; 0 or less gives NULL."""
-    numbers = np.asarray(numbers, dtype=np.int64)
-    text = pc.utf8_lpad(pc.cast(pa.array(numbers, mask=numbers <= 0), pa.string()), width, "0")
-    return pc.binary_join_element_wise(prefix + "-", text, "")
+def id_space(kind: str, limit: int) -> IdSpace:
+    prefix, width = ID_FORMATS[kind]
+    return IdSpace(prefix, max(width, len(str(max(limit, 1)))), limit)
 
 
-def entity_ids(kind: str, numbers: np.ndarray, count: int) -> pa.Array:
-    """Ids of entities of a kind (numbers 1..count; 0 or less: NULL)."""
-    prefix, _ = ID_FORMATS[kind]
-    return format_ids(prefix, numbers, id_width(kind, count))
+def id_spaces(config: GeneratorConfig, reps: int) -> dict[str, IdSpace]:
+    """The id format of every kind numbered across shards (reps, accounts and leads exactly)."""
+    units = (config.accounts + config.leads) * max(1.0, config.months / DEFAULT_MONTHS)
+    limits = {"rep": reps, "account": config.accounts, "lead": config.leads}
+    for kind, per_unit in PER_UNIT.items():
+        limits[kind] = math.ceil(per_unit * units * BOUND_FACTOR)
+    return {kind: id_space(kind, limit) for kind, limit in limits.items()}

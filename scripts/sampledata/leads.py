@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyarrow as pa
 
 from scripts.sampledata.calendar import Calendar
 from scripts.sampledata.config import NEVER
@@ -83,12 +82,11 @@ class Leads:
     first: np.ndarray
     last: np.ndarray
     free_mail: np.ndarray  # index into FREE_MAIL_DOMAINS, -1 for the company domain
+    email_style: np.ndarray  # how the e-mail address is formed (names.emails)
     status: np.ndarray
     converted_at: np.ndarray  # NEVER if not converted
     updated_at: np.ndarray
-    company: pa.Array | None = None
-    domain: pa.Array | None = None
-    email: pa.Array | None = None
+    company: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # index into the shard's names
     account: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     contact: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     opportunity: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
@@ -127,6 +125,7 @@ def build_leads(
         first=first[order],
         last=last[order],
         free_mail=free_mail[order],
+        email_style=rng.random(n)[order],
         status=np.zeros(n, np.int64),
         converted_at=np.full(n, NEVER),
         updated_at=created[order],

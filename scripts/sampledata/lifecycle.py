@@ -262,6 +262,8 @@ class Simulator:
     def _active(self, account: np.ndarray, moment: np.ndarray) -> np.ndarray:
         """[row, slot]: whether the slot's subscription runs at the moment."""
         slot = self.slots[account]
+        if not len(self.subs):
+            return np.zeros(slot.shape, bool)
         sub = np.maximum(slot, 0)
         started, ended = self.subs.started[sub], self.subs.ended[sub]
         return (slot >= 0) & (started <= moment[:, None]) & (moment[:, None] < ended)
@@ -489,7 +491,9 @@ class Simulator:
                 (seats_up, self._sub_lines(sub, added * months, added, subs.billing[sub], day[seats_up]))
             )
             label[seats_up], upgrade[seats_up] = LABEL_EXPANSION, sub
-        running_products = np.where(active, subs.product[np.maximum(self.slots[account], 0)], -1)
+        running_products = np.full(active.shape, -1)
+        if len(subs):
+            running_products = np.where(active, subs.product[np.maximum(self.slots[account], 0)], -1)
         codes = np.array(SAAS_CODES)
         available = ~(running_products[:, :, None] == self.catalogue.index(codes)[None, None, :]).any(axis=1)
         module = np.flatnonzero(~np.isin(np.arange(n), seats_up) & available.any(axis=1) & (pick < 0.7))
@@ -563,30 +567,33 @@ class Simulator:
         line = lines.take(np.flatnonzero(saas))
         row = line.owner
         subs = self.subs
-        up = upgrade[row]
-        is_upgrade = (
-            (up >= 0)
-            & (line.product == subs.product[np.maximum(up, 0)])
-            & (subs.ended[np.maximum(up, 0)] == NEVER)
-        )
+        up = upgrade[row] if len(subs) else np.full(len(row), -1)  # no plan yet: nothing to upgrade
+        old = np.maximum(up, 0)
+        is_upgrade = up >= 0
+        if len(subs):
+            is_upgrade &= (line.product == subs.product[old]) & (subs.ended[old] == NEVER)
         end_subscriptions(
             subs, up[is_upgrade], start[row][is_upgrade], moment[row][is_upgrade], SUB_CANCELLED, cal.cutoff
         )
-        old = np.maximum(up, 0)
         gross = line.quantity * line.unit_price
         line_rate = np.where(gross > 0, line.discount / np.maximum(gross, 1), 0.0)
+
+        def upgraded(column: str, default: np.ndarray) -> np.ndarray:
+            """The upgraded plan's value where a line upgrades a plan, else the line's own."""
+            if not len(subs):
+                return default
+            return np.where(is_upgrade, getattr(subs, column)[old], default)
+
         new_sub = add_subscriptions(
             subs,
             account=account[row],
             product=line.product,
             started=start[row],
-            seats=np.where(is_upgrade, subs.seats[old] + line.seats, line.seats),
+            seats=upgraded("seats", np.zeros(len(row), np.int64)) + line.seats,
             unit_price=line.unit_price,
-            discount_rate=np.where(is_upgrade, subs.discount_rate[old], line_rate),
-            currency=np.where(is_upgrade, subs.currency[old], opps.rows.currency[opp][row]),
-            billing=np.where(
-                is_upgrade, subs.billing[old], np.where(line.billing == NONE, ANNUAL, line.billing)
-            ),
+            discount_rate=upgraded("discount_rate", line_rate),
+            currency=upgraded("currency", opps.rows.currency[opp][row]),
+            billing=upgraded("billing", np.where(line.billing == NONE, ANNUAL, line.billing)),
         )
         self._add_to_slots(account[row], new_sub, moment[row])
         monthly = subs.billing[new_sub] == MONTHLY

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scripts.sampledata.calendar import Calendar, month_starts, weekday, year_month_day
+from scripts.sampledata.calendar import Calendar, month_index, month_starts, weekday, year_month_day
 from scripts.sampledata.config import local_midnight
 from scripts.sampledata.currency import CURRENCY_INDEX, USD, RateBook, money
 from scripts.sampledata.emails import EmailEvents, Emails, email_events, opted_out
@@ -131,21 +131,21 @@ def campaigns(calendar: Calendar) -> list[tuple[str, int]]:
 def marketing_emails(
     rng: np.random.Generator,
     calendar: Calendar,
+    campaign_days: list[tuple[str, int]],
     people_created: np.ndarray,
     people_is_lead: np.ndarray,
     people_index: np.ndarray,
     first_seq: int,
-) -> tuple[Emails, EmailEvents, list[str]]:
+) -> tuple[Emails, EmailEvents]:
     """Each campaign goes to a sample of the leads and contacts known by then (minus opt-outs).
 
     people_* describe every lead and contact, ordered by creation (that order breaks ties).
     """
-    names = campaigns(calendar)
     excluded = np.zeros(len(people_created), bool)
     emails: list[Emails] = []
     events: list[EmailEvents] = []
     offset, seq = 0, first_seq
-    for c, (_, day) in enumerate(names):
+    for c, (_, day) in enumerate(campaign_days):
         send = int(local_midnight(day)) + 9 * 3600
         known = int(np.searchsorted(people_created, send, side="left"))
         pool = np.flatnonzero(~excluded[:known])
@@ -171,15 +171,12 @@ def marketing_emails(
         seq += k
     if not emails:
         empty = np.empty(0, np.int64)
-        return (
-            Emails(empty, empty, empty, empty, empty, empty),
-            EmailEvents(empty, empty.astype(np.int8), empty),
-            [],
+        return Emails(empty, empty, empty, empty, empty, empty), EmailEvents(
+            empty, empty.astype(np.int8), empty
         )
-    all_events = EmailEvents(
-        *(np.concatenate([getattr(e, f) for e in events]) for f in ("email", "kind", "at"))
-    )
-    return Emails.concat(emails), all_events, [c for c, _ in names]
+    fields = ("email", "kind", "at")
+    all_events = EmailEvents(*(np.concatenate([getattr(e, f) for e in events]) for f in fields))
+    return Emails.concat(emails), all_events
 
 
 # ----- spend ---------------------------------------------------------------------------------------
@@ -197,28 +194,25 @@ def _home(reporting: str, idr: float) -> float:
     return idr if reporting == "IDR" else idr / PLANNING_USD_IDR
 
 
+def lead_counts(calendar: Calendar, lead_created: np.ndarray, lead_source: np.ndarray) -> np.ndarray:
+    """[month of the period, lead source]: leads created (local months)."""
+    months = month_starts(calendar.start_day, calendar.end_day)
+    first_month = int(month_index(months[:1])[0])
+    lead_month = month_index(calendar.local_day(lead_created)) - first_month
+    counts = np.zeros((len(months), len(LEAD_SOURCE_LABELS)), np.int64)
+    inside = (lead_month >= 0) & (lead_month < len(months))
+    np.add.at(counts, (lead_month[inside], lead_source[inside]), 1)
+    return counts
+
+
 def build_marketing_spend(
-    rng: np.random.Generator,
-    calendar: Calendar,
-    rates: RateBook,
-    reporting: str,
-    lead_created: np.ndarray,
-    lead_source: np.ndarray,
+    rng: np.random.Generator, calendar: Calendar, rates: RateBook, reporting: str, counts: np.ndarray
 ) -> Spend:
-    """Daily paid-media spend (in line with the leads it bought), monthly fees, trade shows and webinars."""
+    """Daily paid-media spend (in line with the leads it bought), monthly fees, trade shows and webinars.
+    counts: leads per month and source (lead_counts)."""
     home = CURRENCY_INDEX[reporting]
     spend = Spend([], [], [], [], [])
-    lead_month = (
-        np.asarray(calendar.local_day(lead_created), dtype="int64")
-        .astype("datetime64[D]")
-        .astype("datetime64[M]")
-        .astype(np.int64)
-    )
     months = month_starts(calendar.start_day, calendar.end_day)
-    first_month = int(np.asarray(months[0]).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64))
-    counts = np.zeros((len(months), len(LEAD_SOURCE_LABELS)), np.int64)
-    inside = (lead_month >= first_month) & (lead_month < first_month + len(months))
-    np.add.at(counts, (lead_month[inside] - first_month, lead_source[inside]), 1)
 
     def add(day: int, channel: str, campaign: str | None, home_amount: float, currency: int = home) -> None:
         amount = home_amount / float(rates.rate(np.array([currency]), np.array([day]))[0])

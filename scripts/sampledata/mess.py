@@ -242,12 +242,17 @@ class _Picker:
 
 
 class Injector:
-    """Applies the injections of one run, table by table in contract order."""
+    """Applies the injections of one batch of tables (the company-wide ones, or one shard's), table by
+    table in contract order; parents are injected before their children."""
 
     def __init__(
-        self, tables: Mapping[str, TableData], config: GeneratorConfig, prospects: np.ndarray
+        self,
+        tables: Mapping[str, TableData],
+        config: GeneratorConfig,
+        prospects: np.ndarray | None = None,
+        shard: int | None = None,
     ) -> None:
-        self.tables, self.config = tables, config
+        self.tables, self.config, self.shard = tables, config, shard
         self.contract = load_contract()
         self.cutoff = config.cutoff
         self.prospects = prospects  # per account row: no deals, orders or subscriptions
@@ -258,7 +263,8 @@ class Injector:
     def inject(self, name: str, rate: float) -> list[Injection]:
         """Inject messy rows into one table (its parents must have been injected before)."""
         data = self.tables[name]
-        self.rng = _Picker(self.config.rng("mess", name))
+        parts = ("mess", name) if self.shard is None else ("mess", name, self.shard)
+        self.rng = _Picker(self.config.rng(*parts))
         eligible = self._eligible(data)
         originals: list[int] = []
         out: list[Injection] = []
@@ -314,7 +320,7 @@ class Injector:
         spec, name, cols = SPECS[data.name], data.name, data.columns
         n = data.base_rows
         ok = np.ones(n, bool)
-        if name == "accounts" and kind in BREAKING:
+        if name == "accounts" and kind in BREAKING and self.prospects is not None:
             ok &= self.prospects
         if kind in (DUP_OLD, NEW_VERSION):
             updated = cols["updated_at"].seconds
@@ -534,12 +540,27 @@ class Injector:
 
 
 def inject_mess(
-    tables: Mapping[str, TableData], rate: float, config: GeneratorConfig, prospects: np.ndarray
+    tables: Mapping[str, TableData],
+    names: Sequence[str],
+    rate: float,
+    config: GeneratorConfig,
+    prospects: np.ndarray | None = None,
+    shard: int | None = None,
 ) -> list[Injection]:
-    """Inject messy rows into the tables (in place, contract order) and return the sorted record."""
-    injector = Injector(tables, config, prospects)
+    """Inject messy rows into the named tables (in place, contract order); tables holds them and the
+    parents their foreign keys point to. Returns the injections in the order they were made."""
+    injector = Injector(tables, config, prospects, shard)
     out: list[Injection] = []
     for name in load_contract():
-        if name in tables:
+        if name in names:
             out += injector.inject(name, rate)
-    return sorted(out, key=Injection.sort_key)
+    return out
+
+
+def text_columns(name: str) -> frozenset[str]:
+    """The columns of a table that injections can fill with text their contract type cannot take."""
+    spec = SPECS[name]
+    table = load_contract()[name]
+    types = {c.name: c.data_type for c in table.columns}
+    keys = spec.null_keys or table.key[:1]
+    return frozenset([*spec.numbers, *spec.dates, *(k for k in keys if types[k] != "varchar")])

@@ -7,7 +7,6 @@ million names cost a few Arrow kernels rather than a million Python string opera
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -18,6 +17,7 @@ from scripts.sampledata.reference import (
     COMPANY_WORDS_A,
     COMPANY_WORDS_B,
     FIRST_NAMES,
+    FOREIGN_LOCATIONS,
     INDUSTRY_NAMES,
     LAST_NAMES,
     SEGMENT_NAMES,
@@ -47,18 +47,6 @@ def join(*parts: pa.Array | str, sep: str = "") -> pa.Array:
     return pc.binary_join_element_wise(*parts, sep)
 
 
-def scatter(n: int, pieces: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
-    """One array of length n from (row indexes, values) pieces that cover every row exactly once."""
-    positions = np.concatenate([p for p, _ in pieces]) if pieces else np.empty(0, np.int64)
-    values = (
-        pa.concat_arrays([v.cast(pa.string()) for _, v in pieces]) if pieces else pa.array([], pa.string())
-    )
-    inverse = np.empty(n, np.int64)
-    inverse[positions] = np.arange(len(positions))
-    return values.take(pa.array(inverse))
-
-
-# ----- people ------------------------------------------------------------------------------------
 def person_names(
     rng: np.random.Generator, n: int, single_name_share: float = 0.15
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -85,9 +73,9 @@ def _initials(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v[0].lower() for v in values)
 
 
-def emails(rng: np.random.Generator, first: np.ndarray, last: np.ndarray, domain: pa.Array) -> pa.Array:
-    """Work email addresses: first.last, firstl or flast at the domain; single names: first@."""
-    style = rng.random(len(first))
+def emails(style: np.ndarray, first: np.ndarray, last: np.ndarray, domain: pa.Array) -> pa.Array:
+    """Work email addresses: first.last, firstl or flast at the domain (by style, a number in [0, 1));
+    single names: first@."""
     f, lst = take(_lower(FIRST_NAMES), first), take(_lower(LAST_NAMES), last)
     fi, li = take(_initials(FIRST_NAMES), first), take(_initials(LAST_NAMES), last)
     local = pc.case_when(
@@ -131,19 +119,12 @@ _PATTERNS = (
 _SHOPS = ("CV", "UD", "Toko")
 
 
-@dataclass(frozen=True)
-class CompanyNames:
-    """Company names as indexes into a vocabulary of rendered names (before numbering)."""
-
-    ids: np.ndarray
-    vocabulary: tuple[str, ...]
-
-    def strings(self) -> pa.Array:
-        return pa.array(self.vocabulary, pa.string()).take(pa.array(self.ids))
+SUFFIXES = tuple(dict.fromkeys(s for _, _, s in FOREIGN_LOCATIONS))  # foreign legal forms
 
 
-def _render(code: int, suffixes: tuple[str, ...]) -> str:
-    code, suffix = divmod(code, len(suffixes) + 1)
+@cache
+def _render(code: int) -> str:
+    code, suffix = divmod(code, len(SUFFIXES) + 1)
     code, shop = divmod(code, len(_SHOPS))
     code, tail = divmod(code, len(COMPANY_WORDS_B))
     code, b = divmod(code, len(COMPANY_WORDS_A))
@@ -152,19 +133,15 @@ def _render(code: int, suffixes: tuple[str, ...]) -> str:
     core = word_a if a == b else f"{word_a} {word_b}"
     name = _PATTERNS[pattern].format(a=word_a, core=core, tail=COMPANY_WORDS_B[tail], shop=_SHOPS[shop])
     if suffix:
-        name = name.removeprefix("PT ").removesuffix(" Tbk") + f" {suffixes[suffix - 1]}"
+        name = name.removeprefix("PT ").removesuffix(" Tbk") + f" {SUFFIXES[suffix - 1]}"
     return name
 
 
-def company_names(
-    rng: np.random.Generator,
-    industry: np.ndarray,
-    segment: np.ndarray,
-    foreign_suffix: np.ndarray,
-    suffixes: tuple[str, ...],
-) -> CompanyNames:
-    """Company names by industry and segment (not yet unique); foreign companies (suffix index >= 0)
-    carry their country's legal form instead of PT / Tbk."""
+def company_codes(
+    rng: np.random.Generator, industry: np.ndarray, segment: np.ndarray, suffix: np.ndarray
+) -> np.ndarray:
+    """Company names by industry and segment, as codes (equal names have equal codes); foreign companies
+    (suffix index >= 0 into SUFFIXES) carry their country's legal form instead of PT / Tbk."""
     n = len(industry)
     a, b = rng.integers(0, len(COMPANY_WORDS_A), n), rng.integers(0, len(COMPANY_WORDS_A), n)
     tail = rng.integers(0, len(COMPANY_WORDS_B), n)
@@ -190,43 +167,78 @@ def company_names(
         [0, 1, 2, 3, 4, 5, 6, 7],
         8,
     )
-    foreign = np.asarray(foreign_suffix) >= 0
+    foreign = np.asarray(suffix) >= 0
     pattern = np.where(foreign & (pattern == 7), 8, pattern)  # a foreign company has no Tbk
-    # canonical codes: parts a pattern does not use are 0, so equal names get equal codes
-    uses_b = pattern != 0
-    uses_tail = np.isin(pattern, (6, 7, 8))
-    b = np.where(uses_b, b, a)
-    tail = np.where(uses_tail, tail, 0)
+    # canonical codes: parts a pattern does not use are fixed, so equal names get equal codes
+    b = np.where(pattern != 0, b, a)
+    tail = np.where(np.isin(pattern, (6, 7, 8)), tail, 0)
     shop = np.where(pattern == 5, shop, 0)
     code = pattern * len(COMPANY_WORDS_A) + a
     code = code * len(COMPANY_WORDS_A) + b
     code = code * len(COMPANY_WORDS_B) + tail
     code = code * len(_SHOPS) + shop
-    code = code * (len(suffixes) + 1) + np.where(foreign, np.asarray(foreign_suffix) + 1, 0)
-    unique_codes, inverse = np.unique(code, return_inverse=True)
-    rendered = [_render(int(c), suffixes) for c in unique_codes]
-    vocabulary = tuple(dict.fromkeys(rendered))
-    position = {name: i for i, name in enumerate(vocabulary)}
-    ids = np.array([position[r] for r in rendered], np.int64)[inverse]
-    return CompanyNames(ids, vocabulary)
+    return code * (len(SUFFIXES) + 1) + np.where(foreign, np.asarray(suffix) + 1, 0)
 
 
-def unique_names(names: CompanyNames) -> tuple[pa.Array, np.ndarray]:
-    """Names made unique in order: a repeated name gets ' 2', ' 3', ... Returns the names and their
-    numbers (0: the first of that name)."""
-    codes = names.ids
+def local_ranks(codes: np.ndarray) -> np.ndarray:
+    """How many earlier entries of the batch carry the same name code."""
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
-    first_of_group = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
+    first_of_group = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]] if len(codes) else np.empty(0, bool)
     group_start = np.maximum.accumulate(np.where(first_of_group, np.arange(len(codes)), 0))
     rank = np.empty(len(codes), np.int64)
     rank[order] = np.arange(len(codes)) - group_start
-    number = np.where(rank > 0, rank + 1, 0)
-    base = names.strings()
-    numbered = pc.if_else(
-        pa.array(number > 0), join(base, pc.cast(pa.array(number), pa.string()), sep=" "), base
-    )
-    return numbered, number
+    return rank
+
+
+class NameBook:
+    """Hands out unique company names across the batches (shards) of a run, in batch order: a repeated
+    name gets ' 2', ' 3', ... The first of a name keeps it plain."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, int] = {}
+        self._vocabulary: dict[int, str] = {}
+
+    def numbers(self, codes: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+        """The number of each name of a batch (0: none), given its rank within the batch."""
+        unique, counts = np.unique(codes, return_counts=True)
+        before = np.array([self._seen.get(int(c), 0) for c in unique], np.int64)
+        seen_before = before[np.searchsorted(unique, codes)]
+        for code, n, b in zip(unique.tolist(), counts.tolist(), before.tolist(), strict=True):
+            self._seen[code] = b + n
+        occurrence = seen_before + ranks
+        return np.where(occurrence > 0, occurrence + 1, 0)
+
+    def base(self, codes: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+        """The rendered names of codes (before numbering) and their vocabulary positions."""
+        unique, inverse = np.unique(codes, return_inverse=True)
+        for code in unique.tolist():
+            if code not in self._vocabulary:
+                self._vocabulary[code] = _render(code)
+        names = pa.array([self._vocabulary[c] for c in unique.tolist()], pa.string())
+        return names, inverse
+
+    def names(self, codes: np.ndarray, numbers: np.ndarray) -> pa.Array:
+        """Company names with their numbers."""
+        vocabulary, inverse = self.base(codes)
+        base = vocabulary.take(pa.array(inverse))
+        suffix = pc.cast(pa.array(numbers), pa.string())
+        return pc.if_else(pa.array(numbers > 0), join(base, suffix, sep=" "), base)
+
+    def domains(self, codes: np.ndarray, numbers: np.ndarray, education: np.ndarray) -> pa.Array:
+        """A plausible web domain per company (at most 24 letters before the top-level domain)."""
+        vocabulary, inverse = self.base(codes)
+        cores = pa.array([domain_core(v) for v in vocabulary.to_pylist()], pa.string()).take(
+            pa.array(inverse)
+        )
+        core = pc.if_else(pa.array(numbers > 0), join(cores, pc.cast(pa.array(numbers), pa.string())), cores)
+        core = pc.utf8_slice_codeunits(core, 0, 24)
+        core = pc.if_else(pc.equal(core, ""), pa.scalar("company"), core)
+        foreign = codes % (len(SUFFIXES) + 1) > 0
+        tld = pc.case_when(
+            pc.make_struct(pa.array(foreign), pa.array(education)), ".com", ".sch.id", ".co.id"
+        )
+        return join(core, tld)
 
 
 @cache
@@ -234,13 +246,3 @@ def domain_core(name: str) -> str:
     """The web-domain stem of a company name: its words without legal forms."""
     words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
     return "".join(w for w in words if w not in DOMAIN_STOP_WORDS)
-
-
-def domains(names: CompanyNames, number: np.ndarray, foreign: np.ndarray, education: np.ndarray) -> pa.Array:
-    """A plausible web domain per company (at most 24 letters before the top-level domain)."""
-    cores = pa.array([domain_core(v) for v in names.vocabulary], pa.string()).take(pa.array(names.ids))
-    core = pc.if_else(pa.array(number > 0), join(cores, pc.cast(pa.array(number), pa.string())), cores)
-    core = pc.utf8_slice_codeunits(core, 0, 24)
-    core = pc.if_else(pc.equal(core, ""), pa.scalar("company"), core)
-    tld = pc.case_when(pc.make_struct(pa.array(foreign), pa.array(education)), ".com", ".sch.id", ".co.id")
-    return join(core, tld)

@@ -73,7 +73,7 @@ class Staffing:
     last: np.ndarray
     email: tuple[str, ...]
     pools: tuple[np.ndarray, ...]
-    chains: MappingProxyType  # (lead role or -1, region, segment) -> pool ids, tried in order
+    chains: dict[tuple[int, int, int], tuple[int, ...]]  # (lead role or -1, region, segment) -> pool ids
 
     @property
     def count(self) -> int:
@@ -328,7 +328,7 @@ def build_staffing(config: GeneratorConfig, calendar: Calendar, rng: np.random.G
         last=last,
         email=tuple(emails),
         pools=(),
-        chains=MappingProxyType({}),
+        chains={},
     )
     pools, chains = _pools(staffing)
     return Staffing(**{**staffing.__dict__, "pools": pools, "chains": chains})
@@ -356,7 +356,7 @@ def _managers(spec: np.ndarray, squad: np.ndarray, role: np.ndarray, squads: dic
     return out
 
 
-def _pools(staff: Staffing) -> tuple[tuple[np.ndarray, ...], MappingProxyType]:
+def _pools(staff: Staffing) -> tuple[tuple[np.ndarray, ...], dict[tuple[int, int, int], tuple[int, ...]]]:
     """The groups work is drawn from and, per kind of question, the order they are tried in."""
     pools: list[np.ndarray] = []
     ids: dict[tuple, int] = {}
@@ -392,7 +392,7 @@ def _pools(staff: Staffing) -> tuple[tuple[np.ndarray, ...], MappingProxyType]:
                 pool(("bdr",), role == BDR),
                 *ae_chain,
             )
-    return tuple(pools), MappingProxyType(chains)
+    return tuple(pools), chains
 
 
 def rep_ids(n: int) -> pa.Array:

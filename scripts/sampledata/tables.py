@@ -2,7 +2,8 @@
 
 A table holds its columns (numpy arrays rendered per chunk when written), the cells the messy injections
 changed and the rows they added after an original row. Rows are written in id order (creation order); an
-added row follows the row it was made from.
+added row follows the row it was made from. Shard tables hold one shard's rows (numbered after the
+earlier shards'); the company-wide tables (reps, products, rates, spend, expenses, targets) are built once.
 """
 
 from __future__ import annotations
@@ -18,17 +19,20 @@ from scripts.contract import Table, load_contract
 from scripts.sampledata.accounts import CITIES, LOCATION_COUNTRY
 from scripts.sampledata.activities import ACTIVITY_TYPES, DIRECTIONS, OUTCOMES
 from scripts.sampledata.columns import Column, Days, Flags, Ids, Integers, Labels, Stamps, Text, Units
+from scripts.sampledata.config import NEVER
 from scripts.sampledata.currency import CURRENCIES
 from scripts.sampledata.emails import EVENT_TYPES
-from scripts.sampledata.expenses_and_targets import EXPENSE_CATEGORIES, METRICS
+from scripts.sampledata.expenses_and_targets import EXPENSE_CATEGORIES, METRICS, Rows
+from scripts.sampledata.ids import IdSpace
 from scripts.sampledata.leads import LEAD_STATUSES
-from scripts.sampledata.names import full_names, join, take
+from scripts.sampledata.marketing import Spend
+from scripts.sampledata.names import emails, full_names, join, take
 from scripts.sampledata.orders_and_subscriptions import ORDER_STATUSES, SUB_STATUSES
 from scripts.sampledata.pipeline import LOSS_REASON_LABELS, OPP_TYPES, STAGES
-from scripts.sampledata.products import NULL_MONEY
 from scripts.sampledata.reference import (
     COUNTRY_CODES,
     FIRST_NAMES,
+    FREE_MAIL_DOMAINS,
     INDUSTRY_NAMES,
     JOB_TITLES,
     LAST_NAMES,
@@ -37,7 +41,7 @@ from scripts.sampledata.reference import (
     SEGMENT_NAMES,
 )
 from scripts.sampledata.staffing import ROLES
-from scripts.sampledata.world import World
+from scripts.sampledata.world import Globals, Shard
 
 MONEY_SCALE = 2
 
@@ -84,13 +88,40 @@ class TableData:
         """A Python value of a column as written to CSV (the manifest records keys this way)."""
         if value is None or isinstance(value, str):
             return value
-        return self.columns[column].render([value], pa.string())[0].as_py()
+        return self.columns[column].text(value)
 
 
-def _ids(kind: str, index: np.ndarray, count: int) -> Ids:
-    """Ids of entity indexes (0-based; -1: NULL)."""
+@dataclass
+class ShardView:
+    """A shard with what its tables need from outside it: the shared parts, id formats, the numbers
+    of its entities' predecessors in earlier shards, and its company names and domains."""
+
+    g: Globals
+    shard: Shard
+    spaces: dict[str, IdSpace]
+    offsets: dict[str, int]
+    company: pa.Array  # per entry of shard.names: the numbered company name
+    domain: pa.Array  # per entry of shard.names: its web domain
+
+    def ids(self, kind: str, index: np.ndarray) -> Ids:
+        """Ids of shard-local entity indexes (-1: NULL)."""
+        index = np.asarray(index, dtype=np.int64)
+        space = self.spaces[kind]
+        offset = 0 if kind == "rep" else self.offsets[kind]
+        return Ids(space.prefix, np.where(index >= 0, index + offset + 1, 0), space.width, space.limit)
+
+    def emails(
+        self, first: np.ndarray, last: np.ndarray, style: np.ndarray, domain: np.ndarray, free: np.ndarray
+    ) -> pa.Array:
+        own = self.domain.take(pa.array(np.maximum(domain, 0)))
+        chosen = pc.if_else(pa.array(free >= 0), take(FREE_MAIL_DOMAINS, free), own)
+        return emails(style, first, last, chosen)
+
+
+def _ids(space: IdSpace, index: np.ndarray) -> Ids:
+    """Ids of entity indexes (0-based; -1: NULL) of a company-wide kind."""
     index = np.asarray(index, dtype=np.int64)
-    return Ids(kind, np.where(index >= 0, index + 1, 0), count)
+    return Ids(space.prefix, np.where(index >= 0, index + 1, 0), space.width, space.limit)
 
 
 def _money(units: np.ndarray) -> Units:
@@ -117,18 +148,24 @@ def _table(name: str, columns: dict[str, Column]) -> TableData:
     return TableData(table, {c: columns[c] for c in table.column_names})
 
 
-def sales_reps(w: World) -> TableData:
-    st = w.staffing
+def _products(g: Globals, index: np.ndarray) -> Text:
+    ids = pa.array([f"PRD-{code}" for code in g.catalogue.codes.tolist()], pa.string())
+    return Text(ids.take(pa.array(index)))
+
+
+# ----- company-wide tables ---------------------------------------------------------------------------
+def sales_reps(g: Globals, spaces: dict[str, IdSpace]) -> TableData:
+    st = g.staffing
     n = st.count
     return _table(
         "sales_reps",
         {
-            "rep_id": _ids("rep", np.arange(n), n),
+            "rep_id": _ids(spaces["rep"], np.arange(n)),
             "full_name": Text(full_names(st.first, st.last)),
             "email": Text(pa.array(st.email, pa.string())),
             "team": Labels(st.team_names, st.team),
             "region": Labels(REGION_NAMES, st.region),
-            "manager_rep_id": _ids("rep", st.manager, n),
+            "manager_rep_id": _ids(spaces["rep"], st.manager),
             "role": Labels(ROLES, st.role),
             "hired_date": Days(st.hired),
             "left_date": Days(st.left),
@@ -137,185 +174,13 @@ def sales_reps(w: World) -> TableData:
     )
 
 
-def accounts(w: World) -> TableData:
-    a = w.accounts
-    n = len(a)
-    return _table(
-        "accounts",
-        {
-            "account_id": _ids("account", np.arange(n), n),
-            "account_name": Text(a.name),
-            "industry": Labels(INDUSTRY_NAMES, a.industry),
-            "segment": Labels(SEGMENT_NAMES, a.segment),
-            "region": Labels(REGION_NAMES, a.region),
-            "city": Labels(CITIES, a.city),
-            "country_code": Labels(COUNTRY_CODES, a.country),
-            "owner_rep_id": _ids("rep", a.current_owner, w.staffing.count),
-            "created_at": _stamps(a.created),
-            "updated_at": _stamps(a.updated_at),
-            "is_deleted": _flags(n),
-        },
-    )
-
-
-def contacts(w: World) -> TableData:
-    c = w.contacts
-    n = len(c)
-    return _table(
-        "contacts",
-        {
-            "contact_id": _ids("contact", np.arange(n), n),
-            "account_id": _ids("account", c.account, len(w.accounts)),
-            "first_name": Labels(FIRST_NAMES, c.first),
-            "last_name": Labels(LAST_NAMES, c.last),
-            "email": Text(c.email),
-            "phone": Text(c.phone),
-            "job_title": Labels(JOB_TITLES, c.job_title),
-            "created_at": _stamps(c.created),
-            "updated_at": _stamps(c.updated_at),
-            "is_deleted": _flags(n),
-        },
-    )
-
-
-def leads(w: World) -> TableData:
-    x = w.leads
-    n = len(x)
-    return _table(
-        "leads",
-        {
-            "lead_id": _ids("lead", np.arange(n), n),
-            "created_at": _stamps(x.created),
-            "lead_source": Labels(LEAD_SOURCE_LABELS, x.source),
-            "owner_rep_id": _ids("rep", x.owner, w.staffing.count),
-            "status": Labels(LEAD_STATUSES, x.status),
-            "company_name": Text(x.company),
-            "email": Text(x.email),
-            "country_code": Labels(
-                COUNTRY_CODES, np.where(x.location >= 0, _location_country(x.location), 0)
-            ),
-            "converted_at": _stamps(x.converted_at),
-            "converted_account_id": _ids("account", x.account, len(w.accounts)),
-            "converted_contact_id": _ids("contact", x.contact, len(w.contacts)),
-            "converted_opportunity_id": _ids("opportunity", x.opportunity, len(w.opportunities)),
-            "updated_at": _stamps(x.updated_at),
-            "is_deleted": _flags(n),
-        },
-    )
-
-
-def _location_country(location: np.ndarray) -> np.ndarray:
-    return LOCATION_COUNTRY[np.maximum(location, 0)]
-
-
-def opportunity_names(w: World) -> pa.Array:
-    """'<account name> - <label>': the first product's short name with the deal kind."""
-    o = w.opportunities
-    short = tuple(name.split(" - ")[0].split(" (")[0] for name in w.catalogue.names)
-    product = take(short, o.label_product)
-    year = pc.cast(pa.array(o.label_year), pa.string())
-    label = pc.case_when(
-        pc.make_struct(*(pa.array(o.label == k) for k in range(1, 5))),
-        join(product, " (win-back)"),
-        join(product, " expansion"),
-        join(product, " add-on"),
-        join("Renewal ", year, " ", product),
-        product,
-    )
-    return join(w.accounts.name.take(pa.array(o.account)), label, sep=" - ")
-
-
-def opportunities(w: World) -> TableData:
-    o = w.opportunities
-    n = len(o)
-    closed = o.closed_at < np.int64(2**62)
-    return _table(
-        "opportunities",
-        {
-            "opportunity_id": _ids("opportunity", np.arange(n), n),
-            "account_id": _ids("account", o.account, len(w.accounts)),
-            "owner_rep_id": _ids("rep", o.owner, w.staffing.count),
-            "lead_id": _ids("lead", o.lead, len(w.leads)),
-            "opportunity_name": Text(opportunity_names(w)),
-            "opportunity_type": Labels(OPP_TYPES, o.opp_type),
-            "stage_name": Labels(STAGES, o.stage),
-            "amount": _money(o.amount),
-            "currency_code": _currency(o.currency),
-            "created_at": _stamps(o.created),
-            "expected_close_date": Days(o.expected_close),
-            "closed_at": _stamps(o.closed_at),
-            "is_closed": Flags(closed),
-            "is_won": Flags(o.is_won),
-            "loss_reason": Labels(LOSS_REASON_LABELS, o.loss_reason),
-            "updated_at": _stamps(o.updated_at),
-            "is_deleted": _flags(n),
-        },
-    )
-
-
-def opportunity_stage_history(w: World) -> TableData:
-    o = w.opportunities
-    return _table(
-        "opportunity_stage_history",
-        {
-            "opportunity_id": _ids("opportunity", o.history_opp, len(o)),
-            "entered_at": _stamps(o.history_at),
-            "stage_name": Labels(STAGES, o.history_stage),
-            "amount": _money(o.history_amount),
-            "changed_by_rep_id": _ids("rep", o.history_by, w.staffing.count),
-        },
-    )
-
-
-def activities(w: World) -> TableData:
-    a = w.activities
-    assert a is not None
-    n = len(a["at"])
-    return _table(
-        "activities",
-        {
-            "activity_id": _ids("activity", np.arange(n), n),
-            "activity_type": Labels(ACTIVITY_TYPES, a["kind"]),
-            "direction": Labels(DIRECTIONS, a["direction"]),
-            "rep_id": _ids("rep", a["rep"], w.staffing.count),
-            "lead_id": _ids("lead", a["lead"], len(w.leads)),
-            "contact_id": _ids("contact", a["contact"], len(w.contacts)),
-            "account_id": _ids("account", a["account"], len(w.accounts)),
-            "opportunity_id": _ids("opportunity", a["opportunity"], len(w.opportunities)),
-            "occurred_at": _stamps(a["at"]),
-            "duration_seconds": Integers(a["duration"], a["duration"] < 0),
-            "outcome": Labels(OUTCOMES, a["outcome"]),
-            "is_deleted": _flags(n),
-        },
-    )
-
-
-def email_events(w: World) -> TableData:
-    e, m = w.email_events, w.emails
-    assert e is not None and m is not None and w.campaigns is not None
-    n = len(e)
-    return _table(
-        "email_events",
-        {
-            "event_id": _ids("event", np.arange(n), n),
-            "email_id": _ids("email", e.email, len(m)),
-            "campaign_id": Labels(tuple(w.campaigns), m.campaign[e.email]),
-            "rep_id": _ids("rep", m.rep[e.email], w.staffing.count),
-            "lead_id": _ids("lead", m.lead[e.email], len(w.leads)),
-            "contact_id": _ids("contact", m.contact[e.email], len(w.contacts)),
-            "event_type": Labels(EVENT_TYPES, e.kind),
-            "occurred_at": _stamps(e.at),
-        },
-    )
-
-
-def products(w: World) -> TableData:
-    c = w.catalogue
+def products(g: Globals) -> TableData:
+    c = g.catalogue
     n = len(c.codes)
     return _table(
         "products",
         {
-            "product_id": Text(pa.array([f"PRD-{code}" for code in c.codes.tolist()], pa.string())),
+            "product_id": _products(g, np.arange(n)),
             "product_name": Text(pa.array(c.names, pa.string())),
             "category": Text(pa.array(c.categories, pa.string())),
             "list_price": _money(c.list_price),
@@ -327,21 +192,260 @@ def products(w: World) -> TableData:
     )
 
 
-def _products(w: World, index: np.ndarray) -> Text:
-    ids = pa.array([f"PRD-{code}" for code in w.catalogue.codes.tolist()], pa.string())
-    return Text(ids.take(pa.array(index)))
+def currency_rates(g: Globals) -> TableData:
+    r = g.rates
+    codes = np.array(r.codes)
+    n_days = len(r.days)
+    # one row per currency and day, in key order (rate_date, currency_code)
+    by_name = codes[np.argsort(np.array(CURRENCIES)[codes])]
+    code = np.tile(by_name, n_days)
+    return _table(
+        "currency_rates",
+        {
+            "rate_date": Days(np.repeat(r.days, len(codes))),
+            "currency_code": _currency(code),
+            "rate_to_reporting": Units(r.units[code, np.repeat(np.arange(n_days), len(codes))], r.scale),
+        },
+    )
 
 
-def orders(w: World) -> TableData:
-    o = w.orders
+def marketing_spend(spend: Spend) -> TableData:
+    channels = tuple(dict.fromkeys(spend.channel))
+    campaigns = tuple(dict.fromkeys(c for c in spend.campaign if c is not None))
+    day = np.array(spend.day, np.int64)
+    channel = np.array([channels.index(c) for c in spend.channel], np.int64)
+    campaign = np.array([campaigns.index(c) if c is not None else -1 for c in spend.campaign], np.int64)
+    campaign_key = np.array([c or "" for c in spend.campaign])
+    order = np.lexsort((campaign_key, campaign >= 0, np.array(spend.channel), day))
+    return _table(
+        "marketing_spend",
+        {
+            "spend_date": Days(day[order]),
+            "channel": Labels(channels, channel[order]),
+            "campaign_id": Labels(campaigns, campaign[order]),
+            "amount": _money(np.array(spend.amount, np.int64)[order]),
+            "currency_code": _currency(np.array(spend.currency, np.int64)[order]),
+        },
+    )
+
+
+def sales_expenses(g: Globals, spaces: dict[str, IdSpace], expenses: Rows) -> TableData:
+    e = expenses.columns
+    return _table(
+        "sales_expenses",
+        {
+            "expense_month": Days(e["expense_month"]),
+            "rep_id": _ids(spaces["rep"], e["rep"]),
+            "team": Labels(g.staffing.team_names, e["team"]),
+            "category": Labels(EXPENSE_CATEGORIES, e["category"]),
+            "amount": _money(e["amount"]),
+            "currency_code": _currency(e["currency"]),
+        },
+    )
+
+
+def sales_targets(g: Globals, spaces: dict[str, IdSpace], targets: Rows) -> TableData:
+    t = targets.columns
+    n = len(t["value"])
+    return _table(
+        "sales_targets",
+        {
+            "target_id": _ids(spaces["target"], np.arange(n)),
+            "period_start": Days(t["period_start"]),
+            "period_end": Days(t["period_end"]),
+            "rep_id": _ids(spaces["rep"], t["rep"]),
+            "team": Labels(g.staffing.team_names, t["team"]),
+            "metric": Labels(METRICS, t["metric"]),
+            "target_value": _money(t["value"]),
+            "currency_code": _currency(t["currency"]),
+        },
+    )
+
+
+# ----- shard tables ----------------------------------------------------------------------------------
+def accounts(v: ShardView) -> TableData:
+    a = v.shard.accounts
+    n = len(a)
+    return _table(
+        "accounts",
+        {
+            "account_id": v.ids("account", np.arange(n)),
+            "account_name": Text(v.company.take(pa.array(a.name))),
+            "industry": Labels(INDUSTRY_NAMES, a.industry),
+            "segment": Labels(SEGMENT_NAMES, a.segment),
+            "region": Labels(REGION_NAMES, a.region),
+            "city": Labels(CITIES, a.city),
+            "country_code": Labels(COUNTRY_CODES, a.country),
+            "owner_rep_id": v.ids("rep", a.current_owner),
+            "created_at": _stamps(a.created),
+            "updated_at": _stamps(a.updated_at),
+            "is_deleted": _flags(n),
+        },
+    )
+
+
+def contacts(v: ShardView) -> TableData:
+    c = v.shard.contacts
+    n = len(c)
+    return _table(
+        "contacts",
+        {
+            "contact_id": v.ids("contact", np.arange(n)),
+            "account_id": v.ids("account", c.account),
+            "first_name": Labels(FIRST_NAMES, c.first),
+            "last_name": Labels(LAST_NAMES, c.last),
+            "email": Text(v.emails(c.first, c.last, c.email_style, c.email_domain, c.free_mail)),
+            "phone": Text(c.phone),
+            "job_title": Labels(JOB_TITLES, c.job_title),
+            "created_at": _stamps(c.created),
+            "updated_at": _stamps(c.updated_at),
+            "is_deleted": _flags(n),
+        },
+    )
+
+
+def leads(v: ShardView) -> TableData:
+    x = v.shard.leads
+    n = len(x)
+    own = np.arange(n)  # a lead's e-mail uses its own company's domain
+    return _table(
+        "leads",
+        {
+            "lead_id": v.ids("lead", np.arange(n)),
+            "created_at": _stamps(x.created),
+            "lead_source": Labels(LEAD_SOURCE_LABELS, x.source),
+            "owner_rep_id": v.ids("rep", x.owner),
+            "status": Labels(LEAD_STATUSES, x.status),
+            "company_name": Text(v.company.take(pa.array(x.company))),
+            "email": Text(v.emails(x.first, x.last, x.email_style, own, x.free_mail)),
+            "country_code": Labels(
+                COUNTRY_CODES, np.where(x.location >= 0, _location_country(x.location), 0)
+            ),
+            "converted_at": _stamps(x.converted_at),
+            "converted_account_id": v.ids("account", x.account),
+            "converted_contact_id": v.ids("contact", x.contact),
+            "converted_opportunity_id": v.ids("opportunity", x.opportunity),
+            "updated_at": _stamps(x.updated_at),
+            "is_deleted": _flags(n),
+        },
+    )
+
+
+def _location_country(location: np.ndarray) -> np.ndarray:
+    return LOCATION_COUNTRY[np.maximum(location, 0)]
+
+
+def opportunity_names(v: ShardView) -> pa.Array:
+    """'<account name> - <label>': the first product's short name with the deal kind."""
+    o = v.shard.opportunities
+    short = tuple(name.split(" - ")[0].split(" (")[0] for name in v.g.catalogue.names)
+    product = take(short, o.label_product)
+    year = pc.cast(pa.array(o.label_year), pa.string())
+    label = pc.case_when(
+        pc.make_struct(*(pa.array(o.label == k) for k in range(1, 5))),
+        join(product, " (win-back)"),
+        join(product, " expansion"),
+        join(product, " add-on"),
+        join("Renewal ", year, " ", product),
+        product,
+    )
+    account_name = v.company.take(pa.array(v.shard.accounts.name[o.account]))
+    return join(account_name, label, sep=" - ")
+
+
+def opportunities(v: ShardView) -> TableData:
+    o = v.shard.opportunities
+    n = len(o)
+    return _table(
+        "opportunities",
+        {
+            "opportunity_id": v.ids("opportunity", np.arange(n)),
+            "account_id": v.ids("account", o.account),
+            "owner_rep_id": v.ids("rep", o.owner),
+            "lead_id": v.ids("lead", o.lead),
+            "opportunity_name": Text(opportunity_names(v)),
+            "opportunity_type": Labels(OPP_TYPES, o.opp_type),
+            "stage_name": Labels(STAGES, o.stage),
+            "amount": _money(o.amount),
+            "currency_code": _currency(o.currency),
+            "created_at": _stamps(o.created),
+            "expected_close_date": Days(o.expected_close),
+            "closed_at": _stamps(o.closed_at),
+            "is_closed": Flags(o.closed_at < NEVER),
+            "is_won": Flags(o.is_won),
+            "loss_reason": Labels(LOSS_REASON_LABELS, o.loss_reason),
+            "updated_at": _stamps(o.updated_at),
+            "is_deleted": _flags(n),
+        },
+    )
+
+
+def opportunity_stage_history(v: ShardView) -> TableData:
+    o = v.shard.opportunities
+    return _table(
+        "opportunity_stage_history",
+        {
+            "opportunity_id": v.ids("opportunity", o.history_opp),
+            "entered_at": _stamps(o.history_at),
+            "stage_name": Labels(STAGES, o.history_stage),
+            "amount": _money(o.history_amount),
+            "changed_by_rep_id": v.ids("rep", o.history_by),
+        },
+    )
+
+
+def activities(v: ShardView) -> TableData:
+    a = v.shard.activities
+    assert a is not None
+    n = len(a["at"])
+    return _table(
+        "activities",
+        {
+            "activity_id": v.ids("activity", np.arange(n)),
+            "activity_type": Labels(ACTIVITY_TYPES, a["kind"]),
+            "direction": Labels(DIRECTIONS, a["direction"]),
+            "rep_id": v.ids("rep", a["rep"]),
+            "lead_id": v.ids("lead", a["lead"]),
+            "contact_id": v.ids("contact", a["contact"]),
+            "account_id": v.ids("account", a["account"]),
+            "opportunity_id": v.ids("opportunity", a["opportunity"]),
+            "occurred_at": _stamps(a["at"]),
+            "duration_seconds": Integers(a["duration"], a["duration"] < 0),
+            "outcome": Labels(OUTCOMES, a["outcome"]),
+            "is_deleted": _flags(n),
+        },
+    )
+
+
+def email_events(v: ShardView) -> TableData:
+    e, m = v.shard.email_events, v.shard.emails
+    assert e is not None and m is not None
+    n = len(e)
+    return _table(
+        "email_events",
+        {
+            "event_id": v.ids("event", np.arange(n)),
+            "email_id": v.ids("email", e.email),
+            "campaign_id": Labels(tuple(c for c, _ in v.g.campaigns), m.campaign[e.email]),
+            "rep_id": v.ids("rep", m.rep[e.email]),
+            "lead_id": v.ids("lead", m.lead[e.email]),
+            "contact_id": v.ids("contact", m.contact[e.email]),
+            "event_type": Labels(EVENT_TYPES, e.kind),
+            "occurred_at": _stamps(e.at),
+        },
+    )
+
+
+def orders(v: ShardView) -> TableData:
+    o = v.shard.orders
     n = len(o)
     return _table(
         "orders",
         {
-            "order_id": _ids("order", np.arange(n), n),
-            "account_id": _ids("account", o.account, len(w.accounts)),
-            "opportunity_id": _ids("opportunity", o.opportunity, len(w.opportunities)),
-            "rep_id": _ids("rep", o.rep, w.staffing.count),
+            "order_id": v.ids("order", np.arange(n)),
+            "account_id": v.ids("account", o.account),
+            "opportunity_id": v.ids("opportunity", o.opportunity),
+            "rep_id": v.ids("rep", o.rep),
             "ordered_at": _stamps(o.ordered_at),
             "invoiced_at": _stamps(o.invoiced_at),
             "status": Labels(ORDER_STATUSES, o.status),
@@ -353,34 +457,32 @@ def orders(w: World) -> TableData:
     )
 
 
-def order_lines(w: World) -> TableData:
-    lines = w.orders.lines
+def order_lines(v: ShardView) -> TableData:
+    lines = v.shard.orders.lines
     n = len(lines)
     return _table(
         "order_lines",
         {
-            "order_line_id": _ids("order_line", np.arange(n), n),
-            "order_id": _ids("order", lines.owner, len(w.orders)),
-            "product_id": _products(w, lines.product),
+            "order_line_id": v.ids("order_line", np.arange(n)),
+            "order_id": v.ids("order", lines.owner),
+            "product_id": _products(v.g, lines.product),
             "quantity": Units(lines.quantity, 0),
             "unit_price": _money(lines.unit_price),
             "discount_amount": _money(lines.discount),
-            "unit_cost": _money(
-                np.where(lines.unit_cost == NULL_MONEY, np.iinfo(np.int64).min, lines.unit_cost)
-            ),
+            "unit_cost": _money(lines.unit_cost),
         },
     )
 
 
-def subscriptions(w: World) -> TableData:
-    s = w.subscriptions
+def subscriptions(v: ShardView) -> TableData:
+    s = v.shard.subscriptions
     n = len(s)
     return _table(
         "subscriptions",
         {
-            "subscription_id": _ids("subscription", np.arange(n), n),
-            "account_id": _ids("account", s.account, len(w.accounts)),
-            "product_id": _products(w, s.product),
+            "subscription_id": v.ids("subscription", np.arange(n)),
+            "account_id": v.ids("account", s.account),
+            "product_id": _products(v.g, s.product),
             "started_at": _stamps(s.started),
             "ended_at": _stamps(s.ended),
             "mrr": _money(s.mrr),
@@ -390,81 +492,7 @@ def subscriptions(w: World) -> TableData:
     )
 
 
-def marketing_spend(w: World) -> TableData:
-    s = w.spend
-    channels = tuple(dict.fromkeys(s.channel))
-    campaigns = tuple(dict.fromkeys(c for c in s.campaign if c is not None))
-    day = np.array(s.day, np.int64)
-    channel = np.array([channels.index(c) for c in s.channel], np.int64)
-    campaign = np.array([campaigns.index(c) if c is not None else -1 for c in s.campaign], np.int64)
-    campaign_key = np.array([c or "" for c in s.campaign])
-    order = np.lexsort((campaign_key, campaign >= 0, np.array(s.channel), day))
-    return _table(
-        "marketing_spend",
-        {
-            "spend_date": Days(day[order]),
-            "channel": Labels(channels, channel[order]),
-            "campaign_id": Labels(campaigns, campaign[order]),
-            "amount": _money(np.array(s.amount, np.int64)[order]),
-            "currency_code": _currency(np.array(s.currency, np.int64)[order]),
-        },
-    )
-
-
-def sales_expenses(w: World) -> TableData:
-    e = w.expenses.columns
-    return _table(
-        "sales_expenses",
-        {
-            "expense_month": Days(e["expense_month"]),
-            "rep_id": _ids("rep", e["rep"], w.staffing.count),
-            "team": Labels(w.staffing.team_names, e["team"]),
-            "category": Labels(EXPENSE_CATEGORIES, e["category"]),
-            "amount": _money(e["amount"]),
-            "currency_code": _currency(e["currency"]),
-        },
-    )
-
-
-def sales_targets(w: World) -> TableData:
-    t = w.targets.columns
-    n = len(t["value"])
-    return _table(
-        "sales_targets",
-        {
-            "target_id": _ids("target", np.arange(n), n),
-            "period_start": Days(t["period_start"]),
-            "period_end": Days(t["period_end"]),
-            "rep_id": _ids("rep", t["rep"], w.staffing.count),
-            "team": Labels(w.staffing.team_names, t["team"]),
-            "metric": Labels(METRICS, t["metric"]),
-            "target_value": _money(t["value"]),
-            "currency_code": _currency(t["currency"]),
-        },
-    )
-
-
-def currency_rates(w: World) -> TableData:
-    r = w.rates
-    codes = np.array(r.codes)
-    n_days = len(r.days)
-    # one row per currency and day, in key order (rate_date, currency_code)
-    names = np.array(CURRENCIES)[codes]
-    by_name = codes[np.argsort(names)]
-    day = np.repeat(r.days, len(codes))
-    code = np.tile(by_name, n_days)
-    return _table(
-        "currency_rates",
-        {
-            "rate_date": Days(day),
-            "currency_code": _currency(code),
-            "rate_to_reporting": Units(r.units[code, np.repeat(np.arange(n_days), len(codes))], r.scale),
-        },
-    )
-
-
-BUILDERS: dict[str, Callable[[World], TableData]] = {
-    "sales_reps": sales_reps,
+SHARD_TABLES: dict[str, Callable[[ShardView], TableData]] = {
     "accounts": accounts,
     "contacts": contacts,
     "leads": leads,
@@ -472,13 +500,19 @@ BUILDERS: dict[str, Callable[[World], TableData]] = {
     "opportunity_stage_history": opportunity_stage_history,
     "activities": activities,
     "email_events": email_events,
-    "products": products,
     "orders": orders,
     "order_lines": order_lines,
     "subscriptions": subscriptions,
-    "marketing_spend": marketing_spend,
-    "sales_expenses": sales_expenses,
-    "sales_targets": sales_targets,
-    "currency_rates": currency_rates,
 }
-assert list(BUILDERS) == list(load_contract()), "one builder per contract table, in contract order"
+# the entities each shard table numbers (its key), in the order shards are numbered
+NUMBERED = {
+    "account": "accounts",
+    "contact": "contacts",
+    "lead": "leads",
+    "opportunity": "opportunities",
+    "order": "orders",
+    "order_line": "order_lines",
+    "subscription": "subscriptions",
+    "activity": "activities",
+    "event": "email_events",
+}

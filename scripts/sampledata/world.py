@@ -1,11 +1,20 @@
-"""The generator pipeline: staff, leads, accounts, the accounts' lives, then the work and the money around
-them. Each step draws from its own random stream (config.rng(step)), so a step's data does not depend on
-how much randomness another step used, and tables that are not wanted can be skipped.
+"""The generator pipeline: what the whole company shares, and the shards its customers are split into.
+
+Shared (built once): the calendar, exchange rates, the sales team and the price list. A shard is an
+independent slice of the company's accounts and leads (like a regional CRM instance): its leads,
+accounts, contacts, the accounts' lives (deals, orders, subscriptions), the work reps log and the
+e-mails sent. Shards only share reps and products, so they can be built in parallel and written one
+after the other with flat memory. A data set of up to config.shard_accounts accounts (25,000 by default:
+the committed sample and the tests) is one shard.
+
+Each step draws from its own random stream (config.rng(step, shard)), so a step's data does not depend
+on how much randomness another step used, and tables that are not wanted can be skipped.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,17 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from scripts.sampledata.accounts import (
-    AccountDraft,
-    Accounts,
-    Contacts,
-    build_accounts,
-    build_contacts,
-    draft_accounts,
-)
+from scripts.sampledata.accounts import Accounts, Contacts, build_accounts, build_contacts, draft_accounts
 from scripts.sampledata.activities import (
     Activities,
     SalesEmails,
@@ -35,19 +35,18 @@ from scripts.sampledata.calendar import Calendar, month_index
 from scripts.sampledata.config import NEVER, GeneratorConfig
 from scripts.sampledata.currency import RateBook, build_rates
 from scripts.sampledata.emails import EmailEvents, Emails, email_events
-from scripts.sampledata.expenses_and_targets import Rows, actuals, build_sales_expenses, build_sales_targets
+from scripts.sampledata.expenses_and_targets import Actuals, actuals
 from scripts.sampledata.leads import Leads, build_leads
 from scripts.sampledata.lifecycle import Simulator, simulate_accounts
-from scripts.sampledata.marketing import Spend, build_marketing_spend, marketing_emails
-from scripts.sampledata.names import company_names, domains, emails, take, unique_names
+from scripts.sampledata.marketing import campaigns, lead_counts, marketing_emails
+from scripts.sampledata.names import SUFFIXES, company_codes, local_ranks
 from scripts.sampledata.orders_and_subscriptions import Orders, book_orders, monthly_bills, recurring_lines
-from scripts.sampledata.products import Catalogue, Lines, build_catalogue
+from scripts.sampledata.products import Catalogue, build_catalogue
 from scripts.sampledata.reference import FOREIGN_LOCATIONS, FREE_MAIL_DOMAINS, INDUSTRY_NAMES
 from scripts.sampledata.staffing import Staffing, build_staffing
 
 log = logging.getLogger(__name__)
-FOREIGN_SUFFIXES = tuple(dict.fromkeys(s for _, _, s in FOREIGN_LOCATIONS))
-LOCATION_SUFFIX = np.array([FOREIGN_SUFFIXES.index(s) for _, _, s in FOREIGN_LOCATIONS])
+LOCATION_SUFFIX = np.array([SUFFIXES.index(s) for _, _, s in FOREIGN_LOCATIONS])
 ACTIVITY_TABLES = frozenset({"activities", "email_events"})
 
 
@@ -63,9 +62,53 @@ def rss_mb() -> float:
 
 @contextmanager
 def step(name: str) -> Iterator[None]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     yield
-    log.debug("  %-28s %6.2f s  %7.0f MiB", name, time.perf_counter() - started, rss_mb())
+    log.debug(
+        "  %-30s %6.2f s wall %6.2f s cpu %7.0f MiB",
+        name,
+        time.perf_counter() - started,
+        time.process_time() - cpu,
+        rss_mb(),
+    )
+
+
+def shard_count(config: GeneratorConfig) -> int:
+    """How many shards the accounts are split into."""
+    return max(1, math.ceil(config.accounts / config.shard_accounts))
+
+
+def share(total: int, shards: int, shard: int) -> int:
+    """Shard `shard`'s share of `total` items (the first shards take the remainder)."""
+    return total // shards + (1 if shard < total % shards else 0)
+
+
+@dataclass
+class Globals:
+    """What every shard shares."""
+
+    config: GeneratorConfig
+    calendar: Calendar
+    rates: RateBook
+    staffing: Staffing
+    catalogue: Catalogue
+    campaigns: list[tuple[str, int]]
+    months: int  # width of the (rep x month) matrices: the period's months and the plan months after it
+
+
+def build_globals(config: GeneratorConfig) -> Globals:
+    with step("calendar, rates, staff, products"):
+        calendar = Calendar.build(config.start_date, config.end_date)
+        first, last = (int(month_index(np.array([d]))[0]) for d in (calendar.start_day, calendar.end_day))
+        return Globals(
+            config=config,
+            calendar=calendar,
+            rates=build_rates(config.reporting_currency, calendar, config.rng("rates")),
+            staffing=build_staffing(config, calendar, config.rng("reps")),
+            catalogue=build_catalogue(config, calendar, config.rng("products")),
+            campaigns=campaigns(calendar),
+            months=last - first + 4,
+        )
 
 
 @dataclass
@@ -115,44 +158,33 @@ class Subscriptions:
 
 
 @dataclass
-class World:
-    """Everything one run builds."""
+class CompanyNameList:
+    """The shard's company names (its leads' first, then the accounts not created from leads), as codes;
+    names, numbers and domains are handed out when the shard is written (names.NameBook)."""
 
-    config: GeneratorConfig
-    calendar: Calendar
-    rates: RateBook
-    staffing: Staffing
-    catalogue: Catalogue
+    codes: np.ndarray
+    ranks: np.ndarray  # earlier entries of the shard with the same code
+    education: np.ndarray  # education companies get a .sch.id domain
+
+
+@dataclass
+class Shard:
+    """Everything one shard builds (entity indexes are shard-local, numbered in creation order)."""
+
+    index: int
+    names: CompanyNameList
     leads: Leads
     accounts: Accounts
     contacts: Contacts
     opportunities: Opportunities
     orders: Orders
     subscriptions: Subscriptions
-    spend: Spend
-    expenses: Rows
-    targets: Rows
+    lead_counts: np.ndarray  # [month, lead source], for marketing spend
+    actuals: Actuals  # per rep and month, for commissions and targets
     activities: dict[str, np.ndarray] | None = None
     emails: Emails | None = None
     email_events: EmailEvents | None = None
-    campaigns: list[str] | None = None
     rounds: int = 0
-
-
-def _name_companies(rng: np.random.Generator, leads: Leads, draft: AccountDraft) -> tuple[pa.Array, pa.Array]:
-    """Unique company names and web domains for the leads and the accounts not created from leads."""
-    location = np.r_[leads.location, draft.location]
-    suffix = np.where(location >= 0, LOCATION_SUFFIX[np.maximum(location, 0)], -1)
-    industry = np.r_[leads.industry, draft.industry]
-    segment = np.r_[leads.segment, draft.segment]
-    names = company_names(rng, industry, segment, suffix, FOREIGN_SUFFIXES)
-    numbered, number = unique_names(names)
-    domain = domains(names, number, suffix >= 0, industry == INDUSTRY_NAMES.index("education"))
-    n = len(leads)
-    leads.company, leads.domain = numbered.slice(0, n), domain.slice(0, n)
-    own = pc.if_else(pa.array(leads.free_mail >= 0), take(FREE_MAIL_DOMAINS, leads.free_mail), leads.domain)
-    leads.email = emails(rng, leads.first, leads.last, own)
-    return numbered.slice(n), domain.slice(n)
 
 
 def _opportunities(sim: Simulator) -> tuple[Opportunities, np.ndarray]:
@@ -167,14 +199,17 @@ def _opportunities(sim: Simulator) -> tuple[Opportunities, np.ndarray]:
     def cat(field: str) -> np.ndarray:
         return np.concatenate([getattr(d, field) for d in deals]) if deals else np.empty(0, np.int64)
 
-    length = cat("length")
-    stage, entered, amount, by = cat("stage"), cat("entered"), cat("amount"), cat("changed_by")
-    width = stage.shape[1] if n else 0
-    in_history = np.arange(width)[None, :] < length[:, None] if n else np.zeros((0, 0), bool)
+    if n:
+        length = cat("length")
+        stage, entered, amount, by = cat("stage"), cat("entered"), cat("amount"), cat("changed_by")
+    else:
+        length = np.empty(0, np.int64)
+        stage = entered = amount = by = np.empty((0, 1), np.int64)
+    in_history = np.arange(stage.shape[1])[None, :] < length[:, None]
     r, c = np.nonzero(in_history)
     history_opp = position[r]
-    last = length - 1 if n else length
     idx = np.arange(n)
+    last = np.maximum(length - 1, 0)
     h_order = np.lexsort((stage[r, c], entered[r, c], history_opp))
     opp = Opportunities(
         account=rows.account[order],
@@ -185,11 +220,11 @@ def _opportunities(sim: Simulator) -> tuple[Opportunities, np.ndarray]:
         created=rows.created[order],
         expected_close=cat("expected_close")[order],
         closed_at=cat("closed_at")[order],
-        is_won=cat("is_won")[order],
+        is_won=cat("is_won")[order].astype(bool),
         loss_reason=cat("loss_reason")[order],
         updated_at=cat("updated_at")[order],
-        stage=stage[idx, last][order] if n else np.empty(0, np.int64),
-        amount=amount[idx, last][order] if n else np.empty(0, np.int64),
+        stage=stage[idx, last][order],
+        amount=amount[idx, last][order],
         label=rows.label[order],
         label_product=rows.label_product[order],
         label_year=rows.label_year[order],
@@ -202,134 +237,115 @@ def _opportunities(sim: Simulator) -> tuple[Opportunities, np.ndarray]:
     return opp, position
 
 
-def _subscriptions(sim: Simulator) -> tuple[Subscriptions, np.ndarray]:
+def _subscriptions(sim: Simulator) -> Subscriptions:
     subs = sim.subs
     order = np.lexsort((np.arange(len(subs)), subs.started))
-    position = np.empty(len(subs), np.int64)
-    position[order] = np.arange(len(subs))
-    return (
-        Subscriptions(
-            account=subs.account[order],
-            product=subs.product[order],
-            started=subs.started[order],
-            ended=subs.ended[order],
-            mrr=subs.mrr[order],
-            currency=subs.currency[order],
-            status=subs.status[order],
-        ),
-        position,
+    return Subscriptions(
+        account=subs.account[order],
+        product=subs.product[order],
+        started=subs.started[order],
+        ended=subs.ended[order],
+        mrr=subs.mrr[order],
+        currency=subs.currency[order],
+        status=subs.status[order],
     )
 
 
-def build_world(config: GeneratorConfig, wanted: frozenset[str]) -> World:
-    """Build every entity (and, when wanted, the activities and e-mails)."""
-    with step("calendar, rates, staff, products"):
-        calendar = Calendar.build(config.start_date, config.end_date)
-        rates = build_rates(config.reporting_currency, calendar, config.rng("rates"))
-        staffing = build_staffing(config, calendar, config.rng("reps"))
-        catalogue = build_catalogue(config, calendar, config.rng("products"))
-    with step("leads"):
-        leads = build_leads(config.rng("leads"), calendar, staffing, config.leads, len(FREE_MAIL_DOMAINS))
-    with step("accounts, contacts"):
-        draft, new_from_leads = draft_accounts(config.rng("accounts"), calendar, leads, config.accounts)
-        draft_names, draft_domains = _name_companies(config.rng("names"), leads, draft)
+def build_shard(g: Globals, shard: int, shards: int, wanted: frozenset[str]) -> Shard:
+    """Build one shard: its leads and accounts and everything that happens to them."""
+    config, calendar, staffing = g.config, g.calendar, g.staffing
+
+    def rng(name: str) -> np.random.Generator:
+        return config.rng(name, shard)
+
+    with step(f"shard {shard}: leads"):
+        leads = build_leads(
+            rng("leads"), calendar, staffing, share(config.leads, shards, shard), len(FREE_MAIL_DOMAINS)
+        )
+    with step(f"shard {shard}: accounts, contacts"):
+        draft, new_from_leads = draft_accounts(
+            rng("accounts"), calendar, leads, share(config.accounts, shards, shard)
+        )
+        location = np.r_[leads.location, draft.location]
+        industry = np.r_[leads.industry, draft.industry]
+        codes = company_codes(
+            rng("names"),
+            industry,
+            np.r_[leads.segment, draft.segment],
+            np.where(location >= 0, LOCATION_SUFFIX[np.maximum(location, 0)], -1),
+        )
+        names = CompanyNameList(codes, local_ranks(codes), industry == INDUSTRY_NAMES.index("education"))
         accounts = build_accounts(
-            config.rng("account_details"),
-            config,
-            calendar,
-            staffing,
-            leads,
-            draft,
-            draft_names,
-            draft_domains,
-            new_from_leads,
+            rng("account_details"), config, calendar, staffing, leads, draft, new_from_leads
         )
-        contacts = build_contacts(config.rng("contacts"), calendar, accounts, leads)
-    with step("account lives"):
+        contacts = build_contacts(rng("contacts"), calendar, accounts, leads)
+    with step(f"shard {shard}: account lives"):
         sim = simulate_accounts(
-            config, config.rng("lifecycle"), calendar, staffing, accounts, leads, catalogue, rates
+            config, rng("lifecycle"), calendar, staffing, accounts, leads, g.catalogue, g.rates
         )
-    with step("orders, subscriptions"):
+    with step(f"shard {shard}: orders, subscriptions"):
         opportunities, opp_position = _opportunities(sim)
         leads.opportunity = np.where(
             leads.opportunity >= 0, opp_position[np.maximum(leads.opportunity, 0)], -1
         )
-        rng = config.rng("bills")
-        sub, moment = monthly_bills(rng, sim.subs, calendar.cutoff)
-        bill = recurring_lines(rng, catalogue, rates, sim.subs, sub, moment)
+        bills = rng("bills")
+        sub, moment = monthly_bills(bills, sim.subs, calendar.cutoff)
+        bill = recurring_lines(bills, g.catalogue, g.rates, sim.subs, sub, moment)
         account = sim.subs.account[sub]
-        sim.orders.add(
-            account,
-            -1,
-            accounts.owner_at(account, moment),
-            moment,
-            sim.subs.currency[sub],
-            True,
-            bill,
-            bill.owner,
-        )
-        orders = book_orders(config.rng("orders"), calendar, sim.orders, catalogue, accounts.segment)
+        rep = accounts.owner_at(account, moment)
+        sim.orders.add(account, -1, rep, moment, sim.subs.currency[sub], True, bill, bill.owner)
+        orders = book_orders(rng("orders"), calendar, sim.orders, g.catalogue, accounts.segment)
         orders.opportunity = np.where(
             orders.opportunity >= 0, opp_position[np.maximum(orders.opportunity, 0)], -1
         )
-        subscriptions, _ = _subscriptions(sim)
-    with step("marketing spend"):
-        spend = build_marketing_spend(
-            config.rng("spend"), calendar, rates, config.reporting_currency, leads.created, leads.source
-        )
-    with step("expenses, targets"):
+        subscriptions = _subscriptions(sim)
         won_at = np.where(opportunities.is_won, opportunities.closed_at, NEVER)
         lead_opp = leads.opportunity
         lead_won_at = np.where(lead_opp >= 0, won_at[np.maximum(lead_opp, 0)], NEVER)
-        width = (
-            int(month_index(np.array([calendar.end_day]))[0] - month_index(np.array([calendar.start_day]))[0])
-            + 4
+        shard_actuals = actuals(
+            calendar,
+            staffing,
+            g.rates,
+            orders,
+            opportunities.owner,
+            won_at,
+            leads.owner,
+            lead_won_at,
+            g.months,
         )
-        act = actuals(
-            calendar, staffing, rates, orders, opportunities.owner, won_at, leads.owner, lead_won_at, width
-        )
-        expenses = build_sales_expenses(
-            config.rng("expenses"), calendar, staffing, config.reporting_currency, act
-        )
-        targets = build_sales_targets(
-            config.rng("targets"), calendar, staffing, config.reporting_currency, act
-        )
-    world = World(
-        config=config,
-        calendar=calendar,
-        rates=rates,
-        staffing=staffing,
-        catalogue=catalogue,
+    out = Shard(
+        index=shard,
+        names=names,
         leads=leads,
         accounts=accounts,
         contacts=contacts,
         opportunities=opportunities,
         orders=orders,
         subscriptions=subscriptions,
-        spend=spend,
-        expenses=expenses,
-        targets=targets,
+        lead_counts=lead_counts(calendar, leads.created, leads.source),
+        actuals=shard_actuals,
         rounds=sim.rounds,
     )
+    del sim
     if wanted & ACTIVITY_TABLES:
-        with step("activities, e-mails"):
-            _build_activities(world)
-    return world
+        with step(f"shard {shard}: activities, e-mails"):
+            _build_activities(g, out, rng)
+    return out
 
 
-def _build_activities(world: World) -> None:
+def _build_activities(g: Globals, shard: Shard, rng: callable) -> None:  # type: ignore[valid-type]
     """Activities and sales e-mails on leads and deals, marketing e-mails, and their tracking events."""
-    config, calendar, staffing = world.config, world.calendar, world.staffing
+    calendar, staffing = g.calendar, g.staffing
     acts, mails = Activities(), SalesEmails()
-    build_lead_activities(config.rng("lead_activities"), calendar, staffing, world.leads, acts, mails)
-    opp = world.opportunities
+    build_lead_activities(rng("lead_activities"), calendar, staffing, shard.leads, acts, mails)
+    opp = shard.opportunities
     build_deal_activities(
-        config.rng("deal_activities"),
+        rng("deal_activities"),
         calendar,
         staffing,
-        world.contacts,
+        shard.contacts,
         opp.account,
-        world.accounts.segment[opp.account],
+        shard.accounts.segment[opp.account],
         opp.opp_type,
         opp.owner,
         opp.created,
@@ -339,22 +355,22 @@ def _build_activities(world: World) -> None:
     )
     columns = acts.columns()
     order = np.lexsort((columns["seq"], columns["at"]))
-    columns = {k: v[order] for k, v in columns.items()}
+    columns = {k: v[order] for k, v in columns.items() if k != "seq"}
     columns["duration"], columns["outcome"] = durations_and_outcomes(
-        config.rng("activity_outcomes"), columns["kind"], columns["direction"]
+        rng("activity_outcomes"), columns["kind"], columns["direction"]
     )
-    world.activities = columns
+    shard.activities = columns
     sales = mails.emails(0)
     sales_events = email_events(
-        config.rng("sales_email_events"), sales.sent_at, np.zeros(len(sales), bool), calendar.cutoff
+        rng("sales_email_events"), sales.sent_at, np.zeros(len(sales), bool), calendar.cutoff
     )
-    leads, contacts = world.leads, world.contacts
+    leads, contacts = shard.leads, shard.contacts
     created = np.r_[leads.created, contacts.created]
     is_lead = np.r_[np.ones(len(leads), bool), np.zeros(len(contacts), bool)]
     index = np.r_[np.arange(len(leads)), np.arange(len(contacts))]
     people = np.argsort(created, kind="stable")
-    marketing, marketing_events, campaigns = marketing_emails(
-        config.rng("campaigns"), calendar, created[people], is_lead[people], index[people], len(sales)
+    marketing, marketing_events = marketing_emails(
+        rng("campaigns"), calendar, g.campaigns, created[people], is_lead[people], index[people], len(sales)
     )
     all_emails = Emails.concat([sales, marketing])
     events = EmailEvents(
@@ -369,12 +385,8 @@ def _build_activities(world: World) -> None:
     order = keep[np.lexsort((all_emails.seq[keep], all_emails.sent_at[keep]))]
     position = np.full(len(all_emails), -1, np.int64)
     position[order] = np.arange(len(order))
-    world.emails = all_emails.take(order)
+    shard.emails = all_emails.take(order)
     email = position[events.email]
     within = np.arange(len(email)) - np.searchsorted(events.email, events.email, side="left")
     ev_order = np.lexsort((within, email, events.at))
-    world.email_events = EmailEvents(email[ev_order], events.kind[ev_order], events.at[ev_order])
-    world.campaigns = campaigns
-
-
-__all__ = ["Lines", "World", "build_world"]
+    shard.email_events = EmailEvents(email[ev_order], events.kind[ev_order], events.at[ev_order])

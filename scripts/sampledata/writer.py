@@ -11,11 +11,11 @@ chunk size changes only how a file is laid out (row groups), never its rows.
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 import numpy as np
@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from scripts.contract import Table
 from scripts.sampledata.columns import contract_arrow_type
 from scripts.sampledata.tables import TableData
 
@@ -31,16 +32,22 @@ MANIFEST_NAME = "manifest.json"
 DEFAULT_CHUNK_ROWS = 1_000_000
 
 
-def column_types(data: TableData, fmt: str) -> dict[str, pa.DataType]:
-    """The Arrow type each column is written as."""
+def column_types(
+    data: TableData, fmt: str, text_columns: frozenset[str] | None = None
+) -> dict[str, pa.DataType]:
+    """The Arrow type each column is written as. CSV: text. Parquet: the contract type, except for a
+    column holding text its contract type cannot take (messy values), which is written as strings: the
+    columns given in text_columns, or (None) those whose messy cells in this data hold text."""
     out = {}
     for column in data.table.columns:
         arrow_type = contract_arrow_type(column.data_type) if fmt == "parquet" else pa.string()
-        values = list(data.overrides.get(column.name, {}).values())
-        values += [row[column.name] for rows in data.extras.values() for row in rows]
-        if not pa.types.is_string(arrow_type) and any(isinstance(v, str) for v in values):
-            arrow_type = pa.string()  # holds text its contract type cannot take
-        out[column.name] = arrow_type
+        if text_columns is not None:
+            holds_text = column.name in text_columns
+        else:
+            values = list(data.overrides.get(column.name, {}).values())
+            values += [row[column.name] for rows in data.extras.values() for row in rows]
+            holds_text = any(isinstance(v, str) for v in values)
+        out[column.name] = pa.string() if holds_text else arrow_type
     return out
 
 
@@ -72,80 +79,109 @@ def _chunk(data: TableData, start: int, stop: int, types: dict[str, pa.DataType]
     return pa.table(arrays, schema=pa.schema([pa.field(n, types[n]) for n in data.columns]))
 
 
-def _chunks(data: TableData, chunk_rows: int) -> range:
-    return range(0, max(data.base_rows, 1), chunk_rows)
-
-
-def write_parquet(path: Path, data: TableData, chunk_rows: int) -> None:
-    types = column_types(data, "parquet")
-    schema = pa.schema([pa.field(n, types[n]) for n in data.columns])
-    with pq.ParquetWriter(path, schema, compression="snappy") as writer:
-        for start in _chunks(data, chunk_rows):
-            stop = min(start + chunk_rows, data.base_rows)
-            writer.write_table(_chunk(data, start, stop, types), row_group_size=chunk_rows)
-
-
-class CsvWriter:
-    """Writes CSV files through one DuckDB connection (its CSV writer quotes a field only when needed)."""
+class CsvEncoder:
+    """Turns Arrow chunks into CSV bytes through one DuckDB connection (its CSV writer quotes a field only
+    when needed, as Python's csv module does)."""
 
     def __init__(self) -> None:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
 
-    def __enter__(self) -> CsvWriter:
+    def __enter__(self) -> CsvEncoder:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         if self._con is not None:
             self._con.close()
+            self._con = None
         if self._tmp is not None:
             self._tmp.cleanup()
+            self._tmp = None
 
-    def _connection(self) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    def encode(self, chunk: pa.Table) -> bytes:
+        """The rows of chunk as CSV lines (no header)."""
+        if not chunk.num_rows:
+            return b""
         if self._con is None or self._tmp is None:
             self._con = duckdb.connect()
             self._con.execute("set preserve_insertion_order = true")
             self._tmp = tempfile.TemporaryDirectory(prefix="sampledata_")
-        return self._con, Path(self._tmp.name)
-
-    def write(self, path: Path, data: TableData, chunk_rows: int) -> None:
-        types = column_types(data, "csv")
-        con, tmp = self._connection()
-        part = tmp / "part.csv"
+        part = Path(self._tmp.name) / "part.csv"
         target = "'" + str(part).replace("'", "''") + "'"
-        with path.open("wb") as out:
-            out.write((",".join(data.table.column_names) + "\n").encode("utf-8"))
-            for start in _chunks(data, chunk_rows):
-                stop = min(start + chunk_rows, data.base_rows)
-                chunk = _chunk(data, start, stop, types)
-                if not chunk.num_rows:
-                    continue
-                con.register("chunk", chunk)
-                con.execute(f"copy chunk to {target} (format csv, header false, delimiter ',', quote '\"')")
-                con.unregister("chunk")
-                with part.open("rb") as handle:
-                    shutil.copyfileobj(handle, out, 16 * 1024 * 1024)
-                part.unlink()
+        self._con.register("chunk", chunk)
+        self._con.execute(f"copy chunk to {target} (format csv, header false, delimiter ',', quote '\"')")
+        self._con.unregister("chunk")
+        data = part.read_bytes()
+        part.unlink()
+        return data
 
 
-def write_table(
-    out_dir: Path,
+@dataclass(frozen=True)
+class Part:
+    """A rendered chunk of a table: an Arrow table (Parquet) or CSV lines, and its row count."""
+
+    payload: pa.Table | bytes
+    rows: int
+
+
+def render(
     data: TableData,
     fmt: str,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    csv: CsvWriter | None = None,
-) -> Path:
+    chunk_rows: int,
+    csv: CsvEncoder,
+    text_columns: frozenset[str] | None = None,
+) -> list[Part]:
+    """A table's rows (with its messy cells and rows) as chunks ready to append to its file."""
+    types = column_types(data, fmt, text_columns)
+    parts: list[Part] = []
+    for start in range(0, max(data.base_rows, 1), chunk_rows):
+        chunk = _chunk(data, start, min(start + chunk_rows, data.base_rows), types)
+        parts.append(Part(csv.encode(chunk) if fmt == "csv" else chunk, chunk.num_rows))
+    return parts
+
+
+class TableSink:
+    """One output file, written in parts (the company-wide table at once, or shard after shard)."""
+
+    def __init__(self, out_dir: Path, table: Table, fmt: str, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
+        self.path = out_dir / f"{table.name}.{fmt}"
+        self.table, self.fmt, self.chunk_rows = table, fmt, chunk_rows
+        self.rows = 0
+        self._csv_file: BinaryIO | None = None
+        self._parquet: pq.ParquetWriter | None = None
+
+    def write(self, parts: list[Part]) -> None:
+        """Append rendered chunks."""
+        for part in parts:
+            payload = part.payload
+            if isinstance(payload, bytes):
+                if self._csv_file is None:
+                    self._csv_file = self.path.open("wb")
+                    self._csv_file.write((",".join(self.table.column_names) + "\n").encode("utf-8"))
+                self._csv_file.write(payload)
+            else:
+                if self._parquet is None:
+                    self._parquet = pq.ParquetWriter(self.path, payload.schema, compression="snappy")
+                self._parquet.write_table(payload, row_group_size=self.chunk_rows)
+            self.rows += part.rows
+
+    def close(self) -> None:
+        if self._csv_file is not None:
+            self._csv_file.close()
+        if self._parquet is not None:
+            self._parquet.close()
+
+
+def write_table(out_dir: Path, data: TableData, fmt: str, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Path:
     """Write one table as <table>.csv or <table>.parquet."""
-    path = out_dir / f"{data.name}.{fmt}"
-    if fmt == "csv":
-        if csv is None:
-            with CsvWriter() as own:
-                own.write(path, data, chunk_rows)
-        else:
-            csv.write(path, data, chunk_rows)
-    else:
-        write_parquet(path, data, chunk_rows)
-    return path
+    with CsvEncoder() as csv:
+        sink = TableSink(out_dir, data.table, fmt, chunk_rows)
+        sink.write(render(data, fmt, chunk_rows, csv))
+        sink.close()
+    return sink.path
 
 
 def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> Path:
