@@ -20,8 +20,10 @@ export GX_ANALYTICS_ENABLED := false
 TEST_DB := $(CURDIR)/warehouse/test.duckdb
 # test files run in parallel, each in one worker (module fixtures build their data sets once)
 PYTEST_WORKERS ?= 2
+# make bench: data scale factor (SF1 is about 10 M raw rows); results go to warehouse/bench/
+SCALE ?= 0.1
 
-.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs clean
+.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,6 +52,9 @@ sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against the 
 
 pytest: venv ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+bench: venv ## benchmark the nightly pipeline at SCALE (default 0.1; SF1 = 10 M rows); not part of make test
+	$(BIN)/python -m scripts.benchmark --scale $(SCALE) --json warehouse/bench/sf$(SCALE).json
 
 docs: venv ## generate dbt docs into target/
 	$(BIN)/dbt docs generate

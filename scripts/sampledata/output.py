@@ -250,8 +250,10 @@ def _worker(plan: Plan, tasks: Any, inbox: Any, results: Any) -> None:
                 shard = build_shard(plan.g, task, plan.shards, frozenset(plan.written))
                 results.put(("counts", task, shard_counts(shard), shard.names.codes, shard.names.ranks))
                 numbering = inbox.get()
-                results.put(("done", task, render_shard(plan, shard, numbering, csv)))
-                del shard
+                done = render_shard(plan, shard, numbering, csv)
+                del shard  # before the result is pickled, so the two are not held at once
+                results.put(("done", task, done))
+                del done
             except Exception:  # report it: the parent stops the run
                 results.put(("error", task, traceback.format_exc()))
                 return
