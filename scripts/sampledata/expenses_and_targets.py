@@ -58,6 +58,30 @@ class Actuals:
     def __add__(self, other: Actuals) -> Actuals:
         return Actuals(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
 
+    def compact(self) -> CompactActuals:
+        """The non-zero cells only (a shard touches few of a big sales team's rep-months)."""
+        cells = {}
+        for name in self.__dataclass_fields__:
+            grid = getattr(self, name)
+            flat = np.flatnonzero(grid)
+            cells[name] = (grid.shape, flat, grid.ravel()[flat])
+        return CompactActuals(cells)
+
+
+@dataclass
+class CompactActuals:
+    """Actuals as (shape, flat indexes, values) per field: what a shard sends to be summed."""
+
+    cells: dict[str, tuple[tuple[int, ...], np.ndarray, np.ndarray]]
+
+    def add_to(self, total: Actuals | None) -> Actuals:
+        """total + these actuals (a new all-zero total when None)."""
+        if total is None:
+            total = Actuals(*(np.zeros(shape) for shape, _, _ in self.cells.values()))
+        for name, (_, flat, values) in self.cells.items():
+            np.add.at(getattr(total, name).ravel(), flat, values)
+        return total
+
 
 def _home(reporting: str, idr: np.ndarray | float) -> np.ndarray:
     """IDR budget figures in the reporting currency."""

@@ -35,7 +35,12 @@ import pyarrow.parquet as pq
 
 from scripts.contract import load_contract
 from scripts.sampledata.config import GeneratorConfig
-from scripts.sampledata.expenses_and_targets import Actuals, build_sales_expenses, build_sales_targets
+from scripts.sampledata.expenses_and_targets import (
+    Actuals,
+    CompactActuals,
+    build_sales_expenses,
+    build_sales_targets,
+)
 from scripts.sampledata.ids import IdSpace, id_space, id_spaces
 from scripts.sampledata.marketing import build_marketing_spend
 from scripts.sampledata.mess import CHECKED_FKS, inject_mess, text_columns
@@ -67,8 +72,8 @@ from scripts.sampledata.writer import (
     CsvEncoder,
     Part,
     TableSink,
+    iter_render,
     remove_stale_files,
-    render,
     write_manifest,
 )
 
@@ -145,9 +150,10 @@ def emit(
     csv: CsvEncoder,
     prospects: np.ndarray | None = None,
     shard: int | None = None,
+    sinks: dict[str, TableSink] | None = None,
 ) -> Rendered:
     """Inject the messy rows of a batch of tables (their parents' injections are done) and render the
-    chosen ones."""
+    chosen ones: into the returned parts, or (sinks given) straight into the files chunk by chunk."""
     config = plan.config
     names = [n for n in datas if n in plan.needed]
     injected: list[dict[str, Any]] = []
@@ -155,11 +161,16 @@ def emit(
         tables = datas | {name: data for name, data in parents.items() if name not in datas}
         injections = inject_mess(tables, names, config.mess_rate, config, prospects, shard)
         injected = [i.manifest_entry(plan.written) for i in injections if i.table in plan.written]
-    parts = {
-        name: render(datas[name], plan.fmt, plan.chunk_rows, csv, plan.text_columns(name))
-        for name in names
-        if name in plan.written
-    }
+    parts: dict[str, list[Part]] = {}
+    for name in names:
+        if name not in plan.written:
+            continue
+        chunks = iter_render(datas[name], plan.fmt, plan.chunk_rows, csv, plan.text_columns(name))
+        if sinks is None:
+            parts[name] = list(chunks)
+        else:
+            for part in chunks:
+                sinks[name].write([part])
     return Rendered(parts, injected)
 
 
@@ -201,7 +212,7 @@ class ShardDone:
     index: int
     rendered: Rendered
     lead_counts: np.ndarray
-    actuals: Actuals
+    actuals: CompactActuals
     rows: int
 
 
@@ -437,14 +448,14 @@ def write_sample(
             "products": products(g),
             "currency_rates": currency_rates(g),
         }
-        append(emit(plan, parents, {}, csv))
+        append(emit(plan, parents, {}, csv, sinks=sinks))
         lead_counts: np.ndarray | None = None
         actuals: Actuals | None = None
         started = time.perf_counter()
         for done in iter_shards(plan, Numberer(plan.spaces), workers):
             append(done.rendered)
             lead_counts = done.lead_counts if lead_counts is None else lead_counts + done.lead_counts
-            actuals = done.actuals if actuals is None else actuals + done.actuals
+            actuals = done.actuals.add_to(actuals)
             if plan.shards > 1:
                 log.info(
                     "  shard %d/%d: %d rows written (%.0f s, %.0f MiB)",
@@ -465,7 +476,8 @@ def write_sample(
             "sales_expenses": sales_expenses(g, spaces, expenses),
             "sales_targets": sales_targets(g, spaces, targets),
         }
-        append(emit(plan, company_totals, parents, csv))
+        del actuals, expenses, targets
+        append(emit(plan, company_totals, parents, csv, sinks=sinks))
     for sink in sinks.values():
         sink.close()
     manifest = build_manifest(

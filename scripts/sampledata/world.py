@@ -35,7 +35,7 @@ from scripts.sampledata.calendar import Calendar, month_index
 from scripts.sampledata.config import NEVER, GeneratorConfig
 from scripts.sampledata.currency import RateBook, build_rates
 from scripts.sampledata.emails import EmailEvents, Emails, email_events
-from scripts.sampledata.expenses_and_targets import Actuals, actuals
+from scripts.sampledata.expenses_and_targets import CompactActuals, actuals
 from scripts.sampledata.leads import Leads, build_leads
 from scripts.sampledata.lifecycle import Simulator, simulate_accounts
 from scripts.sampledata.marketing import campaigns, lead_counts, marketing_emails
@@ -180,7 +180,7 @@ class Shard:
     orders: Orders
     subscriptions: Subscriptions
     lead_counts: np.ndarray  # [month, lead source], for marketing spend
-    actuals: Actuals  # per rep and month, for commissions and targets
+    actuals: CompactActuals  # per rep and month, for commissions and targets
     activities: dict[str, np.ndarray] | None = None
     emails: Emails | None = None
     email_events: EmailEvents | None = None
@@ -312,7 +312,7 @@ def build_shard(g: Globals, shard: int, shards: int, wanted: frozenset[str]) -> 
             leads.owner,
             lead_won_at,
             g.months,
-        )
+        ).compact()
     out = Shard(
         index=shard,
         names=names,

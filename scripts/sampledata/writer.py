@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -127,6 +127,20 @@ class Part:
     rows: int
 
 
+def iter_render(
+    data: TableData,
+    fmt: str,
+    chunk_rows: int,
+    csv: CsvEncoder,
+    text_columns: frozenset[str] | None = None,
+) -> Iterator[Part]:
+    """A table's rows (with its messy cells and rows) as chunks ready to append to its file, one by one."""
+    types = column_types(data, fmt, text_columns)
+    for start in range(0, max(data.base_rows, 1), chunk_rows):
+        chunk = _chunk(data, start, min(start + chunk_rows, data.base_rows), types)
+        yield Part(csv.encode(chunk) if fmt == "csv" else chunk, chunk.num_rows)
+
+
 def render(
     data: TableData,
     fmt: str,
@@ -134,13 +148,8 @@ def render(
     csv: CsvEncoder,
     text_columns: frozenset[str] | None = None,
 ) -> list[Part]:
-    """A table's rows (with its messy cells and rows) as chunks ready to append to its file."""
-    types = column_types(data, fmt, text_columns)
-    parts: list[Part] = []
-    for start in range(0, max(data.base_rows, 1), chunk_rows):
-        chunk = _chunk(data, start, min(start + chunk_rows, data.base_rows), types)
-        parts.append(Part(csv.encode(chunk) if fmt == "csv" else chunk, chunk.num_rows))
-    return parts
+    """All of a table's chunks."""
+    return list(iter_render(data, fmt, chunk_rows, csv, text_columns))
 
 
 class TableSink:
