@@ -117,6 +117,7 @@ _PATTERNS = (
     "PT {core} {tail}",
 )
 _SHOPS = ("CV", "UD", "Toko")
+THIRD_WORD_SHARE = 0.45  # names of three words ("PT Maju Jaya Sentosa Logistik"): more distinct names
 
 
 SUFFIXES = tuple(dict.fromkeys(s for _, _, s in FOREIGN_LOCATIONS))  # foreign legal forms
@@ -127,10 +128,13 @@ def _render(code: int) -> str:
     code, suffix = divmod(code, len(SUFFIXES) + 1)
     code, shop = divmod(code, len(_SHOPS))
     code, tail = divmod(code, len(COMPANY_WORDS_B))
+    code, c = divmod(code, len(COMPANY_WORDS_A) + 1)
     code, b = divmod(code, len(COMPANY_WORDS_A))
     pattern, a = divmod(code, len(COMPANY_WORDS_A))
     word_a, word_b = COMPANY_WORDS_A[a], COMPANY_WORDS_A[b]
     core = word_a if a == b else f"{word_a} {word_b}"
+    if c < len(COMPANY_WORDS_A):
+        core += f" {COMPANY_WORDS_A[c]}"
     name = _PATTERNS[pattern].format(a=word_a, core=core, tail=COMPANY_WORDS_B[tail], shop=_SHOPS[shop])
     if suffix:
         name = name.removeprefix("PT ").removesuffix(" Tbk") + f" {SUFFIXES[suffix - 1]}"
@@ -145,7 +149,9 @@ def company_codes(
     n = len(industry)
     a, b = rng.integers(0, len(COMPANY_WORDS_A), n), rng.integers(0, len(COMPANY_WORDS_A), n)
     tail = rng.integers(0, len(COMPANY_WORDS_B), n)
-    u = rng.random((6, n))
+    u = rng.random((7, n))
+    none = len(COMPANY_WORDS_A)  # no third word
+    c = np.where(u[6] < THIRD_WORD_SHARE, rng.integers(0, none, n), none)
     shop = np.minimum((u[5] * 3).astype(np.int64), 2)
     healthcare = (industry == INDUSTRY_NAMES.index("healthcare")) & (u[0] < 0.5)
     education = (industry == INDUSTRY_NAMES.index("education")) & (u[0] < 0.6)
@@ -171,10 +177,13 @@ def company_codes(
     pattern = np.where(foreign & (pattern == 7), 8, pattern)  # a foreign company has no Tbk
     # canonical codes: parts a pattern does not use are fixed, so equal names get equal codes
     b = np.where(pattern != 0, b, a)
+    c = np.where((pattern == 0) | (c == a) | (c == b), none, c)
+    b, c = np.where((a == b) & (c != none), c, b), np.where((a == b) & (c != none), none, c)  # "X Y", once
     tail = np.where(np.isin(pattern, (6, 7, 8)), tail, 0)
     shop = np.where(pattern == 5, shop, 0)
     code = pattern * len(COMPANY_WORDS_A) + a
     code = code * len(COMPANY_WORDS_A) + b
+    code = code * (none + 1) + c
     code = code * len(COMPANY_WORDS_B) + tail
     code = code * len(_SHOPS) + shop
     return code * (len(SUFFIXES) + 1) + np.where(foreign, np.asarray(suffix) + 1, 0)

@@ -27,6 +27,8 @@ import pytest
 
 from scripts.contract import PROJECT_ROOT, load_contract
 from scripts.generate_sample_data import main
+from scripts.sampledata import output
+from scripts.sampledata.config import ConfigError, GeneratorConfig
 
 CONTRACT = load_contract()
 SAMPLE_DIR = PROJECT_ROOT / "seeds" / "sample_crm"
@@ -295,10 +297,23 @@ def clean(clean_dir: Path) -> Tables:
     return read_tables(clean_dir)
 
 
+MESSY = ("--mess-rate", "0.1", *SMALL)
+# several shards (3 of 60 accounts each): ids and company names run on across shards
+SHARDED = ("--mess-rate", "0.05", "--shard-accounts", "60", *SMALL)
+
+
 @pytest.fixture(scope="module")
 def messy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("messy")
-    generate(out, "--mess-rate", "0.1", *SMALL)
+    generate(out, *MESSY)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sharded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A messy data set of three shards built by two worker processes."""
+    out = tmp_path_factory.mktemp("sharded")
+    generate(out, *SHARDED, "--workers", "2")
     return out
 
 
@@ -338,21 +353,93 @@ def test_bad_arguments_are_rejected(tmp_path: Path) -> None:
 
 
 # ----- determinism -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_same_parameters_give_identical_bytes(tmp_path: Path, fmt: str) -> None:
-    generate(tmp_path / "a", "--format", fmt, *SMALL)
-    generate(tmp_path / "b", "--format", fmt, *SMALL)
-    first, second = files_of(tmp_path / "a"), files_of(tmp_path / "b")
+def test_same_parameters_give_identical_bytes(tmp_path: Path, messy_dir: Path) -> None:
+    generate(tmp_path, *MESSY)
+    first, second = files_of(messy_dir), files_of(tmp_path)
     assert len(first) == len(CONTRACT) + 1
     assert first == second
 
 
-def test_a_different_seed_gives_different_data(tmp_path: Path) -> None:
-    generate(tmp_path / "a", *SMALL)
-    generate(tmp_path / "b", "--seed", "7", *SMALL)
+def test_same_parameters_give_identical_parquet(tmp_path: Path) -> None:
+    generate(tmp_path / "a", "--format", "parquet", *MESSY)
+    generate(tmp_path / "b", "--format", "parquet", *MESSY, "--chunk-rows", "100")
     first, second = files_of(tmp_path / "a"), files_of(tmp_path / "b")
+    assert len(first) == len(CONTRACT) + 1
+    # the chunk size changes the row groups, never the rows
+    assert first["manifest.json"] == second["manifest.json"]
+    for name in CONTRACT:
+        assert pq.read_table(tmp_path / "a" / f"{name}.parquet") == pq.read_table(
+            tmp_path / "b" / f"{name}.parquet"
+        )
+    generate(tmp_path / "c", "--format", "parquet", *MESSY)
+    assert files_of(tmp_path / "c") == first
+
+
+def test_a_different_seed_gives_different_data(tmp_path: Path, messy_dir: Path) -> None:
+    generate(tmp_path, "--seed", "7", *MESSY)
+    first, second = files_of(messy_dir), files_of(tmp_path)
     assert first["opportunities.csv"] != second["opportunities.csv"]
     assert first["leads.csv"] != second["leads.csv"]
+
+
+def test_shards_and_worker_processes_do_not_change_the_files(tmp_path: Path, sharded_dir: Path) -> None:
+    """Three shards built in this process give the same bytes as built by two worker processes."""
+    manifest = generate(tmp_path, *SHARDED, "--workers", "1")
+    assert manifest["parameters"]["shards"] == 3
+    assert files_of(tmp_path) == files_of(sharded_dir)
+
+
+def test_ids_and_names_run_on_across_shards(sharded_dir: Path) -> None:
+    """Each shard numbers its entities after the earlier shards', so ids never collide and leave no gaps
+    (but where a blank-key injection removed an id); company names stay unique across shards."""
+    manifest = json.loads((sharded_dir / "manifest.json").read_text(encoding="utf-8"))
+    blanked = Counter(i["table"] for i in manifest["injected"] if i["kind"] == "null_key")
+    for name, table in CONTRACT.items():
+        if len(table.key) != 1 or name == "products":  # products are coded (PRD-101), not numbered
+            continue
+        keys = [(r[table.key[0]] or "").strip() for r in read_table(sharded_dir / f"{name}.csv")]
+        numbers = sorted({int(k.rsplit("-", 1)[1]) for k in keys if re.fullmatch(r"[A-Z]+-\d+", k)})
+        assert numbers and numbers[0] >= 1, name
+        assert numbers[-1] - len(numbers) <= blanked[name], name
+    accounts = read_table(sharded_dir / "accounts.csv")
+    valid = {a["account_id"] for a in accounts if re.fullmatch(r"ACC-\d+", (a["account_id"] or "").strip())}
+    assert len(valid) >= 150 - blanked["accounts"]
+    names = {a["account_name"].strip() for a in accounts if a["account_name"]}
+    assert len(names) == 150  # one name per account, every version of an account keeps it
+
+
+def test_sharded_injections_get_their_expected_disposition(sharded_dir: Path) -> None:
+    kinds = check_manifest_against_rules(sharded_dir)
+    assert kinds["dup_exact"] and kinds["bad_number"] and kinds["orphan_fk"]
+
+
+def test_scale_sizes_reps_accounts_and_leads_together() -> None:
+    sf1 = GeneratorConfig.scaled(1.0)
+    assert (sf1.reps, sf1.accounts, sf1.leads) == (36 * 232, 950 * 232, 3600 * 232)
+    small = GeneratorConfig.scaled(0.001, reps=20)
+    assert (small.reps, small.accounts, small.leads) == (20, 220, 835)  # an explicit value wins
+    assert small.manifest_parameters()["scale"] == 0.001
+    with pytest.raises(ConfigError):
+        GeneratorConfig.scaled(0.0)
+
+
+def test_a_big_injection_record_goes_to_a_parquet_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "INLINE_INJECTIONS", 20)
+    manifest = generate(tmp_path, *MESSY)
+    assert "injected" not in manifest
+    assert manifest["injections_file"] == "_injections.parquet"
+    injected = output.read_injections(tmp_path)
+    assert len(injected) == manifest["injected_count"] > 20
+    assert {tuple(sorted(i)) for i in injected} == {
+        ("expected_disposition", "expected_reason", "key", "kind", "table")
+    }
+    # the same record as a small run keeps inline (same parameters)
+    monkeypatch.setattr(output, "INLINE_INJECTIONS", 10_000)
+    inline = generate(tmp_path / "inline", *MESSY)["injected"]
+    key = lambda i: (i["table"], json.dumps(i["key"], sort_keys=True), i["kind"])  # noqa: E731
+    assert sorted(injected, key=key) == sorted(inline, key=key)
 
 
 @pytest.mark.slow
