@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.benchmark.measure import Measured, run_measured
+from scripts.benchmark.measure import Measured, TreeSampler, run_measured
 from scripts.contract import PROJECT_ROOT
 
 BUILD_DB_NAME = "build.duckdb"
@@ -78,8 +78,12 @@ def run_record(workspace: Workspace) -> dict[str, Any]:
     return json.loads(runs[-1].read_text(encoding="utf-8"))
 
 
-def dbt_breakdown(run_results: Path, build_wall_s: float | None) -> dict[str, Any]:
-    """What dbt spent its build on: node seconds by resource type and by model layer, the slowest models."""
+def dbt_breakdown(
+    run_results: Path, build: tuple[float, float] | None = None, sampler: TreeSampler | None = None
+) -> dict[str, Any]:
+    """What dbt spent its build on: node seconds by resource type and by model layer, the slowest models,
+    and (given the build step's start and end) the step cut into process start, parse and the nodes, with
+    the tree's CPU in each window when a sampler is given."""
     if not run_results.exists():
         return {}
     data = json.loads(run_results.read_text(encoding="utf-8"))
@@ -87,12 +91,17 @@ def dbt_breakdown(run_results: Path, build_wall_s: float | None) -> dict[str, An
     count: dict[str, int] = defaultdict(int)
     by_layer: dict[str, float] = defaultdict(float)
     models: list[tuple[float, str]] = []
+    first_node: float | None = None
     for node in data.get("results", []):
         unique_id = str(node.get("unique_id", ""))
         kind = unique_id.split(".", 1)[0]
         seconds = float(node.get("execution_time") or 0.0)
         by_type[kind] += seconds
         count[kind] += 1
+        for timing in node.get("timing") or []:
+            started = _unix(timing.get("started_at"))
+            if started is not None and (first_node is None or started < first_node):
+                first_node = started
         if kind == "model":
             name = unique_id.rsplit(".", 1)[-1]
             by_layer[layer_of(name)] += seconds
@@ -105,9 +114,27 @@ def dbt_breakdown(run_results: Path, build_wall_s: float | None) -> dict[str, An
         "model_seconds_by_layer": {k: round(v, 2) for k, v in sorted(by_layer.items())},
         "slowest_models": [{"model": m, "seconds": round(s, 2)} for s, m in sorted(models, reverse=True)[:8]],
     }
-    if build_wall_s is not None:
-        out["startup_and_parse_s"] = round(max(0.0, build_wall_s - elapsed), 2)
+    if build is not None:
+        out["startup_and_parse_s"] = round(max(0.0, build[1] - build[0] - elapsed), 2)
+        invoked = _unix(str((data.get("metadata") or {}).get("invocation_started_at") or "") or None)
+        if invoked is not None and first_node is not None:
+            windows = {
+                "process_start": (build[0], invoked),
+                "parse_and_compile_graph": (invoked, first_node),
+                "nodes": (first_node, build[1]),
+            }
+            out["windows"] = {
+                name: {
+                    "wall_s": round(max(0.0, end - start), 2),
+                    "cpu_s": None if sampler is None else _rounded(sampler.cpu_between(start, end)),
+                }
+                for name, (start, end) in windows.items()
+            }
     return out
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def layer_of(model: str) -> str:
@@ -152,13 +179,15 @@ def run_full(workspace: Workspace, raw_dir: Path, log: Path) -> tuple[Measured, 
         }
     steps_wall = sum(p["wall_s"] for p in phases.values())
     phases["process_start_and_bookkeeping"] = {"wall_s": round(max(0.0, measured.wall_s - steps_wall), 2)}
-    build_wall = phases.get("build", {}).get("wall_s")
+    build_step = next((s for s in record.get("steps", []) if s.get("name") == "build"), {})
+    start, end = _unix(build_step.get("started_at")), _unix(build_step.get("ended_at"))
+    window = (start, end) if start is not None and end is not None else None
     details = {
         "run_id": record.get("run_id"),
         "status": record.get("status"),
         "as_of_date": record.get("as_of_date"),
         "phases": phases,
-        "dbt": dbt_breakdown(workspace.target_dir / "run_results.json", build_wall),
+        "dbt": dbt_breakdown(workspace.target_dir / "run_results.json", window, measured.sampler),
         "dbt_counts": record.get("dbt_counts"),
         "expectations": record.get("expectations"),
     }

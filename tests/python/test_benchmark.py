@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -104,13 +105,42 @@ def test_dbt_breakdown_sums_node_time_by_type_and_layer(tmp_path: Path) -> None:
     }
     path = tmp_path / "run_results.json"
     path.write_text(json.dumps(results), encoding="utf-8")
-    out = dbt_breakdown(path, build_wall_s=65.0)
+    out = dbt_breakdown(path, build=(1000.0, 1065.0))
     assert out["node_seconds"] == {"model": 10.5, "seed": 1.0, "test": 1.0}
     assert out["nodes"] == {"model": 3, "seed": 1, "test": 2}
     assert out["model_seconds_by_layer"] == {"marts_facts": 6.0, "staging_base": 4.0, "staging_views": 0.5}
     assert out["startup_and_parse_s"] == 15.0  # 65 s of build step - 50 s dbt spent on nodes
     assert out["slowest_models"][0] == {"model": "fct_orders", "seconds": 6.0}
-    assert dbt_breakdown(tmp_path / "missing.json", 1.0) == {}
+    assert dbt_breakdown(tmp_path / "missing.json", (0.0, 1.0)) == {}
+
+
+def test_dbt_breakdown_cuts_the_build_into_start_parse_and_nodes(tmp_path: Path) -> None:
+    results = {
+        "elapsed_time": 40.0,
+        "metadata": {"invocation_started_at": "2026-12-01T10:00:05Z"},
+        "results": [
+            {
+                "unique_id": "model.p.fct_orders",
+                "execution_time": 3.0,
+                "timing": [{"name": "compile", "started_at": "2026-12-01T10:00:20Z"}],
+            },
+            {
+                "unique_id": "test.p.unique_y",
+                "execution_time": 1.0,
+                "timing": [{"name": "execute", "started_at": "2026-12-01T10:00:30Z"}],
+            },
+        ],
+    }
+    path = tmp_path / "run_results.json"
+    path.write_text(json.dumps(results), encoding="utf-8")
+    start = datetime(2026, 12, 1, 10, 0, 0, tzinfo=UTC).timestamp()
+    sampler = TreeSampler(root=0)
+    sampler.samples = [(start, 0.0), (start + 5, 4.0), (start + 20, 30.0), (start + 60, 100.0)]
+    windows = dbt_breakdown(path, build=(start, start + 60), sampler=sampler)["windows"]
+    # the build step starts at 10:00:00, dbt's invocation at 10:00:05, the first node at 10:00:20
+    assert windows["process_start"] == {"wall_s": 5.0, "cpu_s": 4.0}
+    assert windows["parse_and_compile_graph"] == {"wall_s": 15.0, "cpu_s": 26.0}
+    assert windows["nodes"] == {"wall_s": 40.0, "cpu_s": 70.0}
 
 
 def test_cpu_between_two_moments_uses_the_samples_around_them() -> None:
