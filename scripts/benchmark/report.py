@@ -77,7 +77,9 @@ def format_report(result: dict[str, Any]) -> str:
         windows = dbt.get("windows") or {}
         for name, window in windows.items():
             label = name.replace("_", " ")
-            rows.append((f"    dbt build: {label}", _num(window.get("wall_s")), _num(window.get("cpu_s")), ""))
+            rows.append(
+                (f"    dbt build: {label}", _num(window.get("wall_s")), _num(window.get("cpu_s")), "")
+            )
         if not windows and dbt.get("startup_and_parse_s") is not None:
             rows.append(("    dbt start-up and parse (wall)", _num(dbt.get("startup_and_parse_s")), "", ""))
         for kind, seconds in (dbt.get("node_seconds") or {}).items():
