@@ -11,13 +11,11 @@ chunk size changes only how a file is laid out (row groups), never its rows.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -80,12 +78,9 @@ def _chunk(data: TableData, start: int, stop: int, types: dict[str, pa.DataType]
 
 
 class CsvEncoder:
-    """Turns Arrow chunks into CSV bytes through one DuckDB connection (its CSV writer quotes a field only
-    when needed, as Python's csv module does)."""
-
-    def __init__(self) -> None:
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+    """Turns Arrow chunks of text columns into CSV lines, vectorised: a field is quoted only when it
+    holds a comma, a quote or a line break, or is empty (so an empty text differs from NULL), as
+    Python's csv module does; NULL is an empty field."""
 
     def __enter__(self) -> CsvEncoder:
         return self
@@ -94,29 +89,26 @@ class CsvEncoder:
         self.close()
 
     def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        """Nothing to release (kept so callers can treat encoders alike)."""
+
+    @staticmethod
+    def field(column: pa.Array) -> pa.Array:
+        """One column's fields as written."""
+        text = column.cast(pa.string())
+        special = pc.or_(pc.match_substring_regex(text, '[",\n\r]'), pc.equal(text, ""))
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+        return pc.if_else(special, quoted, text)
 
     def encode(self, chunk: pa.Table) -> bytes:
         """The rows of chunk as CSV lines (no header)."""
         if not chunk.num_rows:
             return b""
-        if self._con is None or self._tmp is None:
-            self._con = duckdb.connect()
-            self._con.execute("set preserve_insertion_order = true")
-            self._tmp = tempfile.TemporaryDirectory(prefix="sampledata_")
-        part = Path(self._tmp.name) / "part.csv"
-        target = "'" + str(part).replace("'", "''") + "'"
-        self._con.register("chunk", chunk)
-        self._con.execute(f"copy chunk to {target} (format csv, header false, delimiter ',', quote '\"')")
-        self._con.unregister("chunk")
-        data = part.read_bytes()
-        part.unlink()
-        return data
+        fields = [self.field(column.combine_chunks()) for column in chunk.columns]
+        options = pc.JoinOptions(null_handling="replace", null_replacement="")
+        row = pc.binary_join_element_wise(*fields, ",", options=options)
+        lines = pc.binary_join_element_wise(row, "", "\n", options=options)  # each row followed by \n
+        offsets = np.frombuffer(lines.buffers()[1], np.int32, count=len(lines) + 1, offset=lines.offset * 4)
+        return lines.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
 
 
 @dataclass(frozen=True)
