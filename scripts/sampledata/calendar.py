@@ -160,7 +160,6 @@ class Calendar:
     def season(self, day: np.ndarray) -> np.ndarray:
         """Demand multiplier: Ramadan slowdown, Lebaran stop, year-end holidays, Q4 budget season."""
         offset = self.offset(day)
-        factor = np.ones(np.shape(day))
         factor = np.where(
             (offset >= -4) & (offset <= 7), 0.35, np.where((offset >= -30) & (offset < -4), 0.85, 1)
         )
