@@ -24,8 +24,10 @@ PYTEST_WORKERS ?= 2
 # the serving file must open in all of them (docs/decisions.md, D60). Installed once, kept until make clean.
 export SALES_KPIS_BI_READERS ?= $(CURDIR)/warehouse/bi-readers
 BI_READERS := duckdb-1.1.3 duckdb-1.4.4 duckdb-cli-1.5.6
+# make bench: data scale factor (SF1 is about 10 M raw rows); results go to warehouse/bench/
+SCALE ?= 0.1
 
-.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs dashboard semantic clean bi-readers
+.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs dashboard semantic bench clean bi-readers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,6 +76,9 @@ pytest: venv bi-readers ## Python tests, including the slow end-to-end ones (PYT
 docs: venv ## the dbt docs site, one file that opens offline: target/static_index.html (lineage to exposures)
 	$(BIN)/dbt docs generate --static
 	@echo "docs site: $(CURDIR)/target/static_index.html (or: $(BIN)/dbt docs serve)"
+
+bench: venv ## benchmark the nightly pipeline at SCALE (default 0.1; SF1 = 10 M rows); not part of make test
+	$(BIN)/python -m scripts.benchmark --scale $(SCALE) --json warehouse/bench/sf$(SCALE).json
 
 clean: ## remove build artefacts and local warehouses (keeps .venv)
 	rm -rf target logs warehouse

@@ -2,27 +2,29 @@
 
 The sample company is an Indonesian B2B software vendor reporting in IDR (software licences, SaaS plans,
 hardware, implementation services, training, support) with USD and a few SGD/EUR deals from foreign and
-enterprise accounts. The generator first builds clean data as an object graph, then turns it into the 16
-contract tables, then injects messy rows and records each one in manifest.json.
+enterprise accounts. Every step works on numpy / Arrow arrays for a whole batch of leads, deals or
+activities at once; the customer base is split into shards built by worker processes and written in
+order (docs/sample_data.md explains the design, the realism rules and the file formats).
 
 Modules, one job each:
-    config                 parameters, period, seeded random streams (one per step, passed explicitly)
+    config                 parameters, the period, --scale, seeded random streams (one per step and shard)
     calendar               business days and hours (WIB), Ramadan/Lebaran, year-end, growth, demand curve
-    currency               exchange rates on business days, money rounding
-    reference, names       static reference data; Indonesian person and company names
-    staffing               reps, teams per region, managers, joiners and leavers, who gets which work
-    accounts               accounts (migrated, rep-created, from leads), owners, contacts
-    products               price list and deal baskets
-    leads_and_activities   leads and their conversion; activities and sales emails (response times)
-    pipeline               opportunities and their stage history
-    lifecycle              each account's life as an event queue: deals, wins, churn, renewals, upsells
-    orders_and_subscriptions  orders, invoices, payments, refunds; subscriptions
-    marketing              trade shows, webinars, email campaigns, marketing spend
-    expenses_and_targets   sales expenses and targets
-    tables                 object graph -> contract rows (ids numbered in order of creation)
+    currency               exchange rates on business days, money in whole cents
+    reference, names       static reference data; Indonesian person and company names, domains, e-mails
+    staffing               reps, squads per region, managers, joiners and leavers, who gets which work
+    leads                  leads, their sources and owners, and which convert when
+    accounts               accounts (migrated, rep-created, from leads), owners over time, contacts
+    products               price list, deal baskets, pricing
+    pipeline               opportunities and their stage history, for a batch of deals
+    lifecycle              every account's life as an event queue: deals, wins, churn, renewals, upsells
+    orders_and_subscriptions  orders, invoices, payments, refunds; subscriptions; monthly bills
+    activities, emails     activities and tracked e-mails on leads and deals; e-mail tracking events
+    marketing              trade shows, webinars, e-mail campaigns, marketing spend
+    expenses_and_targets   sales expenses and targets from (rep x month) actuals
+    world                  the shared parts and one shard, step by step
+    ids, columns, tables   ids; typed columns rendered per chunk; the 16 contract tables
     mess                   messy injections and their expected staging dispositions
-    writer, output         CSV / Parquet / manifest.json
-    build                  the pipeline: clean tables, then mess
+    writer, output         CSV / Parquet chunks, worker processes, manifest.json
 
 Regenerating the committed sample (seeds/sample_crm, CSV + manifest.json) after changing the generator:
 

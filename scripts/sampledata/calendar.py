@@ -1,192 +1,256 @@
 """The sample period's calendar: business days and hours (WIB), Ramadan and Lebaran, year-end, growth.
 
-All timestamps the generator produces are naive UTC datetimes; people in the sample work in Western
-Indonesian Time (WIB, UTC+7), so business hours 08:00-18:00 WIB are 01:00-11:00 UTC.
+People in the sample work in Western Indonesian Time (WIB, UTC+7): office hours are 08:00-18:00 local.
+Every function takes and returns numpy arrays (days are epoch day numbers, moments UTC epoch seconds), so
+one call handles a whole batch of leads, deals or activities.
 """
 
 from __future__ import annotations
 
-import bisect
-import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-WIB = timedelta(hours=7)
+import numpy as np
+
+from scripts.sampledata.config import DAY, WIB, epoch_day, local_day, local_midnight
+
 EID_ANCHOR = date(2026, 3, 20)  # Idul Fitri 1447 H in Indonesia
 LUNAR_YEAR_DAYS = 354.367
 DEFAULT_ANNUAL_GROWTH = 0.25
+BEFORE_DAYS = 400  # the calendar arrays reach this far before the period ...
+AFTER_DAYS = 1500  # ... and this far after it (later moments are cut off anyway)
+WEEKDAY_FACTOR = np.array([1.0, 1.0, 1.0, 1.0, 0.95, 0.2, 0.08])
 
 
 def eid_al_fitr_dates(first_year: int, last_year: int) -> tuple[date, ...]:
     """Idul Fitri dates (within a day) for the years given, stepping lunar years from a known date."""
     dates = []
-    for n in range(-60, 60):
+    for n in range(-80, 80):
         d = EID_ANCHOR + timedelta(days=round(n * LUNAR_YEAR_DAYS))
         if first_year <= d.year <= last_year:
             dates.append(d)
     return tuple(dates)
 
 
-def month_start(d: date) -> date:
-    """First day of the month of d."""
-    return d.replace(day=1)
+def weekday(day: np.ndarray) -> np.ndarray:
+    """Monday = 0 ... Sunday = 6 (1970-01-01 was a Thursday)."""
+    return (day + 3) % 7
 
 
-def add_months(d: date, months: int) -> date:
-    """d moved by whole months, the day clamped to 28 so that every month has it."""
-    index = d.year * 12 + d.month - 1 + months
-    return date(index // 12, index % 12 + 1, min(d.day, 28))
+def year_month_day(day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calendar year, month (1-12) and day of month of epoch days."""
+    d64 = np.asarray(day, dtype="int64").astype("datetime64[D]")
+    months = d64.astype("datetime64[M]")
+    years = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    dom = (d64 - months.astype("datetime64[D]")).astype(np.int64) + 1
+    return years, month, dom
 
 
-def month_starts(first: date, last: date) -> tuple[date, ...]:
-    """First days of every month from first's month to last's month, inclusive."""
-    out = []
-    current = month_start(first)
-    while current <= last:
-        out.append(current)
-        current = add_months(current, 1)
-    return tuple(out)
+def month_start(day: np.ndarray) -> np.ndarray:
+    """Epoch day of the first of the month."""
+    d64 = np.asarray(day, dtype="int64").astype("datetime64[D]")
+    return d64.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def month_index(day: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of epoch days."""
+    return np.asarray(day, dtype="int64").astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def month_first_day(index: np.ndarray | int) -> np.ndarray:
+    """Epoch day of the first day of a month index (months since 1970-01)."""
+    return np.asarray(index, dtype="int64").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def add_months(day: np.ndarray, months: np.ndarray | int) -> np.ndarray:
+    """Days moved by whole months, the day of month clamped to 28 so that every month has it."""
+    day = np.asarray(day, dtype=np.int64)
+    start = month_start(day)
+    dom = day - start + 1
+    return month_first_day(month_index(day) + months) + np.minimum(dom, 28) - 1
+
+
+def month_starts(first: int, last: int) -> np.ndarray:
+    """Epoch days of the first of every month from first's month to last's month, inclusive."""
+    return month_first_day(np.arange(int(month_index(first)), int(month_index(last)) + 1))
 
 
 @dataclass(frozen=True)
 class Calendar:
     """Business calendar and demand curve (growth x seasonality x weekday) of the sample period."""
 
-    start: date
-    end: date
+    start_day: int
+    end_day: int
     annual_growth: float
-    eids: tuple[date, ...]
-    cum_demand: tuple[float, ...]
+    first_day: int  # first day of the arrays below
+    eid_days: np.ndarray
+    eid_offset: np.ndarray  # days from the nearest Idul Fitri, per array day
+    is_business: np.ndarray
+    next_business: np.ndarray  # the day itself if a business day, else the next one (array days)
+    previous_business: np.ndarray
+    cum_demand: np.ndarray  # cumulative demand over the period's days
 
     @classmethod
     def build(cls, start: date, end: date, annual_growth: float = DEFAULT_ANNUAL_GROWTH) -> Calendar:
-        """Precompute the cumulative demand weights of every day from start to end."""
-        shell = cls(start, end, annual_growth, eid_al_fitr_dates(start.year - 2, end.year + 2), ())
-        cumulative, total = [], 0.0
-        for i in range((end - start).days + 1):
-            total += shell.demand(start + timedelta(days=i))
-            cumulative.append(total)
-        return cls(start, end, annual_growth, shell.eids, tuple(cumulative))
+        start_day, end_day = epoch_day(start), epoch_day(end)
+        first_day = start_day - BEFORE_DAYS
+        days = np.arange(first_day, end_day + AFTER_DAYS + 1, dtype=np.int64)
+        eids = eid_al_fitr_dates(start.year - 3, end.year + 6)
+        eid_days = np.array([epoch_day(e) for e in eids], dtype=np.int64)
+        distance = days[:, None] - eid_days[None, :]
+        offset = distance[np.arange(len(days)), np.argmin(np.abs(distance), axis=1)]
+        _, month, dom = year_month_day(days)
+        fixed = ((month == 1) & (dom == 1)) | ((month == 8) & (dom == 17)) | ((month == 12) & (dom == 25))
+        holiday = fixed | ((offset >= -1) & (offset <= 2))
+        business = (weekday(days) < 5) & ~holiday & ~((offset >= -2) & (offset <= 4))
+        index = np.arange(len(days))
+        next_b = np.where(business, index, len(days) - 1)
+        next_b = np.minimum.accumulate(next_b[::-1])[::-1]
+        prev_b = np.maximum.accumulate(np.where(business, index, 0))
+        shell = cls(
+            start_day,
+            end_day,
+            annual_growth,
+            first_day,
+            eid_days,
+            offset,
+            business,
+            next_b,
+            prev_b,
+            np.empty(0),
+        )
+        period = np.arange(start_day, end_day + 1, dtype=np.int64)
+        cum = np.cumsum(shell.demand(period))
+        return cls(
+            start_day, end_day, annual_growth, first_day, eid_days, offset, business, next_b, prev_b, cum
+        )
 
     # ----- moments of the period -----------------------------------------------------------------
     @property
-    def start_moment(self) -> datetime:
-        """Midnight UTC at the start of the first day."""
-        return datetime.combine(self.start, time())
+    def start_moment(self) -> int:
+        """Local midnight at the start of the first day (UTC epoch seconds)."""
+        return int(local_midnight(self.start_day))
 
     @property
-    def cutoff(self) -> datetime:
-        """Midnight UTC after the as-of date: nothing happens at or after this moment."""
-        return datetime.combine(self.end + timedelta(days=1), time())
+    def cutoff(self) -> int:
+        """Local midnight after the as-of date: nothing happens at or after this moment."""
+        return int(local_midnight(self.end_day + 1))
 
     def day_count(self) -> int:
-        """Number of days in the period."""
-        return (self.end - self.start).days + 1
+        return self.end_day - self.start_day + 1
+
+    def _i(self, day: np.ndarray) -> np.ndarray:
+        return np.clip(np.asarray(day, dtype=np.int64) - self.first_day, 0, len(self.is_business) - 1)
 
     # ----- seasonality ---------------------------------------------------------------------------
-    def eid_offset(self, d: date) -> int:
+    def offset(self, day: np.ndarray) -> np.ndarray:
         """Days from the nearest Idul Fitri (negative before it)."""
-        return min(((d - e).days for e in self.eids), key=abs)
+        return self.eid_offset[self._i(day)]
 
-    def is_lebaran_break(self, d: date) -> bool:
+    def is_lebaran_break(self, day: np.ndarray) -> np.ndarray:
         """The mudik / collective-leave weeks around Idul Fitri, when business nearly stops."""
-        return -4 <= self.eid_offset(d) <= 7
+        offset = self.offset(day)
+        return (offset >= -4) & (offset <= 7)
 
-    def is_public_holiday(self, d: date) -> bool:
-        """National holidays on which no exchange rate is published."""
-        fixed = (d.month, d.day) in ((1, 1), (8, 17), (12, 25))
-        return fixed or -1 <= self.eid_offset(d) <= 2
-
-    def is_business_day(self, d: date) -> bool:
+    def business_day(self, day: np.ndarray) -> np.ndarray:
         """Monday to Friday outside public holidays and the Lebaran collective leave."""
-        return d.weekday() < 5 and not self.is_public_holiday(d) and not -2 <= self.eid_offset(d) <= 4
+        return self.is_business[self._i(day)]
 
-    def season(self, d: date) -> float:
+    def season(self, day: np.ndarray) -> np.ndarray:
         """Demand multiplier: Ramadan slowdown, Lebaran stop, year-end holidays, Q4 budget season."""
-        factor = 1.0
-        offset = self.eid_offset(d)
-        if -4 <= offset <= 7:
-            factor *= 0.35
-        elif -30 <= offset < -4:
-            factor *= 0.85
-        if (d.month == 12 and d.day >= 22) or (d.month == 1 and d.day <= 2):
-            factor *= 0.5
-        elif d.month == 1:
-            factor *= 0.9
-        elif d.month in (10, 11):
-            factor *= 1.08
-        elif d.month == 12:
-            factor *= 1.12
+        offset = self.offset(day)
+        factor = np.where(
+            (offset >= -4) & (offset <= 7), 0.35, np.where((offset >= -30) & (offset < -4), 0.85, 1)
+        )
+        _, month, dom = year_month_day(day)
+        year_end = ((month == 12) & (dom >= 22)) | ((month == 1) & (dom <= 2))
+        factor = factor * np.select(
+            [year_end, month == 1, (month == 10) | (month == 11), month == 12], [0.5, 0.9, 1.08, 1.12], 1.0
+        )
         return factor
 
-    def growth(self, d: date) -> float:
+    def growth(self, day: np.ndarray) -> np.ndarray:
         """Compound growth since the start of the period."""
-        return (1.0 + self.annual_growth) ** ((d - self.start).days / 365.25)
+        return (1.0 + self.annual_growth) ** ((np.asarray(day) - self.start_day) / 365.25)
 
-    @staticmethod
-    def weekday_factor(d: date) -> float:
-        """B2B demand is mostly on weekdays."""
-        return (1.0, 1.0, 1.0, 1.0, 0.95, 0.2, 0.08)[d.weekday()]
-
-    def demand(self, d: date) -> float:
-        """Relative demand on day d (leads, new deals)."""
-        return self.growth(d) * self.season(d) * self.weekday_factor(d)
+    def demand(self, day: np.ndarray) -> np.ndarray:
+        """Relative demand on each day (leads, new deals): growth x season x weekday."""
+        return self.growth(day) * self.season(day) * WEEKDAY_FACTOR[weekday(np.asarray(day))]
 
     # ----- sampling ------------------------------------------------------------------------------
-    def sample_day(self, rng: random.Random, lo: date | None = None, hi: date | None = None) -> date:
-        """A day in [lo, hi] (default: the whole period) drawn in proportion to demand."""
-        lo_i = 0 if lo is None else max(0, (lo - self.start).days)
-        hi_i = (
-            len(self.cum_demand) - 1 if hi is None else min(len(self.cum_demand) - 1, (hi - self.start).days)
+    def sample_days(
+        self,
+        rng: np.random.Generator,
+        n: int,
+        lo: np.ndarray | int | None = None,
+        hi: np.ndarray | int | None = None,
+    ) -> np.ndarray:
+        """n days in [lo, hi] (default: the whole period) drawn in proportion to demand."""
+        last = len(self.cum_demand) - 1
+        lo_i = (
+            np.zeros(n, np.int64)
+            if lo is None
+            else np.broadcast_to(np.maximum(0, np.asarray(lo) - self.start_day), n)
         )
-        if hi_i < lo_i:
-            return self.start + timedelta(days=max(lo_i, 0))
-        base = self.cum_demand[lo_i - 1] if lo_i > 0 else 0.0
-        r = base + rng.random() * (self.cum_demand[hi_i] - base)
-        index = min(bisect.bisect_right(self.cum_demand, r, lo_i, hi_i + 1), hi_i)
-        return self.start + timedelta(days=index)
+        hi_i = (
+            np.full(n, last)
+            if hi is None
+            else np.broadcast_to(np.minimum(last, np.asarray(hi) - self.start_day), n)
+        )
+        lo_c = np.minimum(lo_i, last)
+        base = np.where(lo_c > 0, self.cum_demand[np.maximum(lo_c - 1, 0)], 0.0)
+        top = self.cum_demand[np.clip(hi_i, 0, last)]
+        r = base + rng.random(n) * (top - base)
+        index = np.minimum(np.searchsorted(self.cum_demand, r, side="right"), hi_i)
+        index = np.where(hi_i < lo_i, lo_i, np.maximum(index, lo_i))
+        return self.start_day + index
 
-    def business_time(self, rng: random.Random, d: date) -> datetime:
-        """A moment in office hours (WIB) of local day d, as UTC; busiest mid-morning and mid-afternoon."""
-        hour = rng.gauss(10.0, 1.3) if rng.random() < 0.5 else rng.gauss(14.5, 1.4)
-        hour = min(max(hour, 7.5), 18.5)
-        return datetime.combine(d, time()) + timedelta(seconds=int(hour * 3600)) - WIB
+    def business_time(self, rng: np.random.Generator, day: np.ndarray) -> np.ndarray:
+        """Moments in office hours of local days; busiest mid-morning and mid-afternoon."""
+        day = np.asarray(day, dtype=np.int64)
+        n = day.shape
+        morning = rng.random(n) < 0.5
+        hour = np.where(morning, rng.normal(10.0, 1.3, n), rng.normal(14.5, 1.4, n))
+        hour = np.clip(hour, 7.5, 18.5)
+        return local_midnight(day) + (hour * 3600).astype(np.int64)
 
-    def any_time(self, rng: random.Random, d: date) -> datetime:
-        """A moment of local day d at any hour (web forms), still mostly in office hours."""
-        if rng.random() < 0.72:
-            return self.business_time(rng, d)
-        moment = datetime.combine(d, time()) + timedelta(seconds=rng.randrange(86400)) - WIB
-        return moment if moment >= self.start_moment else self.business_time(rng, d)
+    def any_time(self, rng: np.random.Generator, day: np.ndarray) -> np.ndarray:
+        """Moments of local days at any hour (web forms), still mostly in office hours."""
+        day = np.asarray(day, dtype=np.int64)
+        office = self.business_time(rng, day)
+        anytime = local_midnight(day) + rng.integers(0, DAY, day.shape)
+        use_office = (rng.random(day.shape) < 0.72) | (anytime < self.start_moment)
+        return np.where(use_office, office, anytime)
 
-    def next_business_day(self, d: date) -> date:
-        """d itself if it is a business day, else the next one."""
-        while not self.is_business_day(d):
-            d += timedelta(days=1)
-        return d
+    def next_business_day(self, day: np.ndarray) -> np.ndarray:
+        """The day itself if it is a business day, else the next one."""
+        day = np.asarray(day, dtype=np.int64)
+        i = day - self.first_day
+        inside = (i >= 0) & (i < len(self.is_business))
+        return np.where(inside, self.first_day + self.next_business[self._i(day)], day)
 
-    def previous_business_day(self, d: date) -> date:
-        """d itself if it is a business day, else the one before."""
-        while not self.is_business_day(d):
-            d -= timedelta(days=1)
-        return d
+    def previous_business_day(self, day: np.ndarray) -> np.ndarray:
+        """The day itself if it is a business day, else the one before."""
+        return self.first_day + self.previous_business[self._i(day)]
 
-    def business_moment_on_or_after(self, rng: random.Random, d: date) -> datetime:
-        """A moment in office hours of the first business day on or after d."""
-        return self.business_time(rng, self.next_business_day(d))
+    def business_moment_on_or_after(self, rng: np.random.Generator, day: np.ndarray) -> np.ndarray:
+        """Moments in office hours of the first business day on or after each day."""
+        return self.business_time(rng, self.next_business_day(day))
 
-    def to_office_hours(self, rng: random.Random, moment: datetime) -> datetime:
-        """moment if it falls in office hours of a business day, else soon after the next opening."""
+    def to_office_hours(self, rng: np.random.Generator, moment: np.ndarray) -> np.ndarray:
+        """Each moment if it falls in office hours of a business day, else soon after the next opening."""
+        moment = np.asarray(moment, dtype=np.int64)
         local = moment + WIB
-        day, hour = local.date(), local.hour + local.minute / 60
-        if self.is_business_day(day) and 8 <= hour < 18:
-            return moment
-        if not (self.is_business_day(day) and hour < 8):
-            day = self.next_business_day(day + timedelta(days=1))
-        opening = datetime.combine(day, time(8)) + timedelta(seconds=rng.randrange(90 * 60))
-        return opening - WIB
+        day, seconds = local // DAY, local % DAY
+        business = self.business_day(day)
+        keep = business & (seconds >= 8 * 3600) & (seconds < 18 * 3600)
+        same_day = business & (seconds < 8 * 3600)
+        target = np.where(same_day, day, self.next_business_day(day + 1))
+        opening = local_midnight(target) + 8 * 3600 + rng.integers(0, 90 * 60, moment.shape)
+        return np.where(keep, moment, opening)
 
     @staticmethod
-    def local_date(moment: datetime) -> date:
-        """The WIB calendar day of a UTC moment."""
-        return (moment + WIB).date()
+    def local_day(moment: np.ndarray) -> np.ndarray:
+        """The WIB calendar day of UTC moments."""
+        return local_day(np.asarray(moment, dtype=np.int64))

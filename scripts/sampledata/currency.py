@@ -1,118 +1,104 @@
-"""Exchange rates (business days only, so 'nearest earlier rate' matters) and money rounding.
+"""Exchange rates (business days only, so 'nearest earlier rate' matters) and money in whole cents.
 
 With IDR reporting the rates are IDR per one USD / SGD / EUR (USD drifting between about 15,500 and
-16,800); with USD reporting they are USD per one IDR / SGD / EUR.
+16,800); with USD reporting they are USD per one IDR / SGD / EUR. Money is int64 cents everywhere (exact
+sums, no float drift); rupiah amounts are whole rupiah.
 """
 
 from __future__ import annotations
 
-import bisect
-import math
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+
+import numpy as np
 
 from scripts.sampledata.calendar import Calendar
 
+CURRENCIES = ("IDR", "USD", "SGD", "EUR")  # currency codes are indexes into this tuple
+CURRENCY_INDEX = MappingProxyType({c: i for i, c in enumerate(CURRENCIES)})
+IDR, USD, SGD, EUR = range(4)
 FOREIGN_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"IDR": ("USD", "SGD", "EUR"), "USD": ("IDR", "SGD", "EUR")}
 )
 RATE_LEAD_DAYS = 10  # rates start before the data, so the first (weekend) days have an earlier rate
-CENT = Decimal("0.01")
+RATE_SCALE = MappingProxyType({"IDR": 2, "USD": 8})  # decimals of rate_to_reporting, by reporting currency
 USD_IDR_LOW, USD_IDR_HIGH = 15_500.0, 16_800.0
 
 
-def money(value: float, code: str) -> Decimal:
-    """A money amount with two decimals; rupiah amounts are whole rupiah."""
-    if code == "IDR":
-        return Decimal(round(value)).quantize(CENT)
-    return Decimal(f"{value:.2f}")
+def money(value: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Amounts (currency units, float) as int64 cents; rupiah amounts are whole rupiah."""
+    value = np.asarray(value, dtype=np.float64)
+    whole = np.rint(value) * 100
+    cents = np.rint(value * 100)
+    return np.where(np.asarray(code) == IDR, whole, cents).astype(np.int64)
 
 
-def nice_price(value: float, code: str) -> Decimal:
-    """A list-price-like amount: rupiah to the thousand, other currencies to the unit (or cent below 10)."""
-    if code == "IDR":
-        step = 1000 if value >= 10_000 else 100
-        return Decimal(max(step, round(value / step) * step)).quantize(CENT)
-    if value >= 10:
-        return Decimal(round(value)).quantize(CENT)
-    return Decimal(f"{max(value, 0.01):.2f}")
+def nice_price(value: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """List-price-like amounts in cents: rupiah to the thousand, others to the unit (the cent below 10)."""
+    value = np.asarray(value, dtype=np.float64)
+    step = np.where(value >= 10_000, 1000.0, 100.0)
+    idr = np.maximum(step, np.rint(value / step) * step) * 100
+    other = np.where(value >= 10, np.rint(value) * 100, np.rint(np.maximum(value, 0.01) * 100))
+    return np.where(np.asarray(code) == IDR, idr, other).astype(np.int64)
 
 
 @dataclass(frozen=True)
 class RateBook:
     """Daily rates into the reporting currency; lookups use the nearest rate on or before a day."""
 
-    reporting: str
-    dates: tuple[date, ...]
-    table: Mapping[str, tuple[Decimal, ...]]
+    reporting: int
+    days: np.ndarray  # business days with a rate (epoch days)
+    units: np.ndarray  # [currency, day] rate_to_reporting in units of 10**-scale (0 for the reporting one)
+    scale: int
 
     @property
-    def codes(self) -> tuple[str, ...]:
+    def codes(self) -> tuple[int, ...]:
         """Currencies with rates (all but the reporting currency)."""
-        return tuple(self.table)
+        return tuple(c for c in range(len(CURRENCIES)) if c != self.reporting)
 
-    def rate(self, code: str, day: date) -> float:
+    def rate(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Reporting-currency units per one unit of code, on the nearest business day on or before day."""
-        if code == self.reporting:
-            return 1.0
-        index = bisect.bisect_right(self.dates, day) - 1
-        if index < 0:
-            raise ValueError(f"no {code} rate on or before {day}")
-        return float(self.table[code][index])
+        code = np.asarray(code)
+        index = np.searchsorted(self.days, np.asarray(day), side="right") - 1
+        if np.any((index < 0) & (code != self.reporting)):
+            raise ValueError("a transaction is dated before the first exchange rate")
+        values = self.units[code, np.maximum(index, 0)] / 10.0**self.scale
+        return np.where(code == self.reporting, 1.0, values)
 
-    def to_reporting(self, amount: float, code: str, day: date) -> float:
-        """amount in code, converted into the reporting currency."""
+    def to_reporting(self, amount: np.ndarray, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         return amount * self.rate(code, day)
 
-    def from_reporting(self, amount: float, code: str, day: date) -> float:
-        """amount in the reporting currency, converted into code."""
+    def from_reporting(self, amount: np.ndarray, code: np.ndarray, day: np.ndarray) -> np.ndarray:
         return amount / self.rate(code, day)
 
-    def rows(self) -> list[dict[str, Any]]:
-        """The currency_rates table."""
-        return [
-            {"rate_date": d, "currency_code": code, "rate_to_reporting": values[i]}
-            for code, values in self.table.items()
-            for i, d in enumerate(self.dates)
-        ]
 
-
-def _ou_path(rng: random.Random, n: int, sigma: float, keep: float = 0.985) -> list[float]:
+def _ou_path(rng: np.random.Generator, n: int, sigma: float, keep: float = 0.985) -> np.ndarray:
     """A mean-reverting (Ornstein-Uhlenbeck) log deviation path of length n."""
-    out, x = [], 0.0
-    for _ in range(n):
-        x = x * keep + rng.gauss(0.0, sigma)
-        out.append(x)
+    shocks = rng.normal(0.0, sigma, n)
+    out, x = np.empty(n), 0.0
+    for i in range(n):
+        x = x * keep + shocks[i]
+        out[i] = x
     return out
 
 
-def build_rates(reporting: str, calendar: Calendar, rng: random.Random) -> RateBook:
+def build_rates(reporting: str, calendar: Calendar, rng: np.random.Generator) -> RateBook:
     """Simulate USD/IDR, USD/SGD and EUR/USD on business days and express them in the reporting currency."""
-    first = calendar.start - timedelta(days=RATE_LEAD_DAYS)
-    days = [first + timedelta(days=i) for i in range((calendar.end - first).days + 1)]
-    days = [d for d in days if calendar.is_business_day(d)]
+    days = np.arange(calendar.start_day - RATE_LEAD_DAYS, calendar.end_day + 1)
+    days = days[calendar.business_day(days)]
     n = len(days)
-    usd_idr_dev = _ou_path(rng, n, 0.0032)
-    usd_sgd_dev = _ou_path(rng, n, 0.0022)
-    eur_usd_dev = _ou_path(rng, n, 0.0028)
-    series: dict[str, list[Decimal]] = {code: [] for code in FOREIGN_CODES[reporting]}
-    for i in range(n):
-        frac = i / max(n - 1, 1)
-        usd_idr = 15_700.0 + 750.0 * frac
-        usd_idr = min(max(usd_idr * math.exp(usd_idr_dev[i]), USD_IDR_LOW), USD_IDR_HIGH)
-        usd_sgd = (1.345 - 0.055 * frac) * math.exp(usd_sgd_dev[i])
-        eur_usd = (1.085 + 0.075 * frac) * math.exp(eur_usd_dev[i])
-        if reporting == "IDR":
-            values = {"USD": usd_idr, "SGD": usd_idr / usd_sgd, "EUR": usd_idr * eur_usd}
-            quantum = CENT
-        else:
-            values = {"IDR": 1.0 / usd_idr, "SGD": 1.0 / usd_sgd, "EUR": eur_usd}
-            quantum = Decimal("0.00000001")
-        for code in series:
-            series[code].append(Decimal(repr(values[code])).quantize(quantum))
-    return RateBook(reporting, tuple(days), MappingProxyType({c: tuple(v) for c, v in series.items()}))
+    usd_idr_dev, usd_sgd_dev, eur_usd_dev = (_ou_path(rng, n, s) for s in (0.0032, 0.0022, 0.0028))
+    frac = np.arange(n) / max(n - 1, 1)
+    usd_idr = np.clip((15_700.0 + 750.0 * frac) * np.exp(usd_idr_dev), USD_IDR_LOW, USD_IDR_HIGH)
+    usd_sgd = (1.345 - 0.055 * frac) * np.exp(usd_sgd_dev)
+    eur_usd = (1.085 + 0.075 * frac) * np.exp(eur_usd_dev)
+    scale = RATE_SCALE[reporting]
+    units = np.zeros((len(CURRENCIES), n), dtype=np.int64)
+    if reporting == "IDR":
+        values = {USD: usd_idr, SGD: usd_idr / usd_sgd, EUR: usd_idr * eur_usd}
+    else:
+        values = {IDR: 1.0 / usd_idr, SGD: 1.0 / usd_sgd, EUR: eur_usd}
+    for code, series in values.items():
+        units[code] = np.rint(series * 10.0**scale).astype(np.int64)
+    return RateBook(CURRENCY_INDEX[reporting], days, units, scale)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import math
-import random
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from scripts.sampledata.calendar import WIB, Calendar, month_starts
-from scripts.sampledata.context import World
-from scripts.sampledata.currency import money
-from scripts.sampledata.entities import Contact, Email, Lead
-from scripts.sampledata.reference import EVENT_SOURCES
+import numpy as np
+
+from scripts.sampledata.calendar import Calendar, month_index, month_starts, weekday, year_month_day
+from scripts.sampledata.config import local_midnight
+from scripts.sampledata.currency import CURRENCY_INDEX, USD, RateBook, money
+from scripts.sampledata.emails import EmailEvents, Emails, email_events, opted_out
+from scripts.sampledata.reference import EVENT_SOURCES, LEAD_SOURCE_LABELS
 
 # name, month, day, days, in Jakarta
 TRADE_SHOWS: tuple[tuple[str, int, int, int, bool], ...] = (
@@ -24,6 +21,7 @@ TRADE_SHOWS: tuple[tuple[str, int, int, int, bool], ...] = (
     ("INDOCOMTECH", 11, 5, 4, True),
 )
 MARKETING_RECIPIENT_SHARE = 0.02
+SEND_WINDOW_SECONDS = 3 * 3600  # a campaign goes out 3 seconds apart, or faster to finish in 3 hours
 PLANNING_USD_IDR = 16_000.0
 
 # Daily paid channels: spend label, lead-source labels it buys, campaigns with shares, cost per lead (IDR).
@@ -54,7 +52,7 @@ class TradeShow:
     """A trade show the company exhibits at."""
 
     campaign_id: str
-    start: date
+    start: int  # epoch day
     days: int
     in_jakarta: bool
 
@@ -62,178 +60,207 @@ class TradeShow:
 def trade_shows(calendar: Calendar) -> tuple[TradeShow, ...]:
     """Trade shows within the period (their first day inside it)."""
     shows = []
-    for year in range(calendar.start.year, calendar.end.year + 1):
+    first_year = int(year_month_day(np.array([calendar.start_day]))[0][0])
+    last_year = int(year_month_day(np.array([calendar.end_day]))[0][0])
+    for year in range(first_year, last_year + 1):
         for name, month, day, days, jakarta in TRADE_SHOWS:
-            first = date(year, month, day)
-            if calendar.start <= first <= calendar.end:
+            first = int(np.datetime64(f"{year:04d}-{month:02d}-{day:02d}").astype(np.int64))
+            if calendar.start_day <= first <= calendar.end_day:
                 shows.append(TradeShow(f"EVT-{year}-{name}", first, days, jakarta))
     return tuple(sorted(shows, key=lambda s: s.start))
 
 
-def webinars(calendar: Calendar) -> tuple[date, ...]:
+def webinars(calendar: Calendar) -> np.ndarray:
     """A webinar on the second Thursday of each month, skipped in the Lebaran weeks."""
-    out = []
-    for first in month_starts(calendar.start, calendar.end):
-        thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 7)
-        if calendar.start <= thursday <= calendar.end and not calendar.is_lebaran_break(thursday):
-            out.append(thursday)
-    return tuple(out)
+    firsts = month_starts(calendar.start_day, calendar.end_day)
+    thursday = firsts + (3 - weekday(firsts)) % 7 + 7
+    keep = (
+        (thursday >= calendar.start_day)
+        & (thursday <= calendar.end_day)
+        & ~calendar.is_lebaran_break(thursday)
+    )
+    return thursday[keep]
 
 
-def event_lead_day(
-    rng: random.Random, calendar: Calendar, label: str, shows: tuple[TradeShow, ...], dates: tuple[date, ...]
-) -> date | None:
-    """The creation day of a lead met at a trade show or webinar (None: no such event in the period)."""
-    if label in EVENT_SOURCES:
-        candidates = [s for s in shows if label == "Event" or s.in_jakarta]
-        if not candidates:
-            return None
-        show = rng.choices(candidates, weights=[calendar.growth(s.start) for s in candidates])[0]
-        day = show.start + timedelta(days=rng.randint(0, show.days + 3))
-    elif label == "Webinar":
-        if not dates:
-            return None
-        day = rng.choice(dates) + timedelta(days=rng.choice((0, 0, 0, 1, 2)))
-    else:
-        return None
-    return min(day, calendar.end)
+def event_lead_days(rng: np.random.Generator, calendar: Calendar, source: np.ndarray) -> np.ndarray:
+    """The creation day of leads met at a trade show or webinar (-1: no such event, or another source)."""
+    n = len(source)
+    out = np.full(n, -1, np.int64)
+    shows, dates = trade_shows(calendar), webinars(calendar)
+    for label in (*EVENT_SOURCES, "Webinar"):
+        rows = np.flatnonzero(source == LEAD_SOURCE_LABELS.index(label))
+        if label == "Webinar":
+            if not len(dates) or not len(rows):
+                continue
+            day = (
+                dates[rng.integers(0, len(dates), len(rows))]
+                + np.array([0, 0, 0, 1, 2])[rng.integers(0, 5, len(rows))]
+            )
+        else:
+            candidates = [s for s in shows if label == "Event" or s.in_jakarta]
+            if not candidates or not len(rows):
+                continue
+            weights = calendar.growth(np.array([s.start for s in candidates]))
+            pick = rng.choice(len(candidates), len(rows), p=weights / weights.sum())
+            starts = np.array([s.start for s in candidates])[pick]
+            lengths = np.array([s.days for s in candidates])[pick]
+            day = starts + (rng.random(len(rows)) * (lengths + 4)).astype(np.int64)
+        out[rows] = np.minimum(day, calendar.end_day)
+    return out
 
 
-# ----- email tracking ------------------------------------------------------------------------------
-def email_events(
-    rng: random.Random, sent_at: datetime, marketing: bool, cutoff: datetime
-) -> list[tuple[str, datetime]]:
-    """Tracking events of one email: sent, bounced or delivered, maybe opened, clicked, unsubscribed."""
-    events = [("sent", sent_at)]
-    if rng.random() < (0.045 if marketing else 0.025):
-        events.append(("bounced", sent_at + timedelta(seconds=rng.randint(5, 120))))
-        return [e for e in events if e[1] < cutoff]
-    delivered = sent_at + timedelta(seconds=rng.randint(2, 90))
-    events.append(("delivered", delivered))
-    if rng.random() < (0.22 if marketing else 0.5):
-        median = 180.0 if marketing else 80.0
-        opened = delivered + timedelta(minutes=min(rng.lognormvariate(math.log(median), 1.3), 20_000))
-        events.append(("opened", opened))
-        if rng.random() < 0.3:
-            events.append(("opened", opened + timedelta(minutes=rng.lognormvariate(math.log(360), 1.0))))
-        if rng.random() < (0.12 if marketing else 0.2):
-            events.append(("clicked", opened + timedelta(seconds=rng.randint(5, 300))))
-    if rng.random() < (0.004 if marketing else 0.002):
-        events.append(("unsubscribed", delivered + timedelta(minutes=rng.lognormvariate(math.log(120), 1.0))))
-    return sorted((e for e in events if e[1] < cutoff), key=lambda e: e[1])
-
-
-def _campaigns(calendar: Calendar) -> list[tuple[str, date]]:
+# ----- email campaigns -----------------------------------------------------------------------------
+def campaigns(calendar: Calendar) -> list[tuple[str, int]]:
     """Two email campaigns a month: a newsletter (first Tuesday) and a themed one (third Thursday)."""
     out = []
-    for first in month_starts(calendar.start, calendar.end):
-        tuesday = calendar.next_business_day(first + timedelta(days=(1 - first.weekday()) % 7))
-        thursday = calendar.next_business_day(first + timedelta(days=(3 - first.weekday()) % 7 + 14))
-        ramadan = -30 <= calendar.eid_offset(thursday) < 0
+    for first in month_starts(calendar.start_day, calendar.end_day).tolist():
+        tuesday = int(calendar.next_business_day(np.array([first + (1 - (first + 3) % 7) % 7]))[0])
+        thursday = int(calendar.next_business_day(np.array([first + (3 - (first + 3) % 7) % 7 + 14]))[0])
+        offset = int(calendar.offset(np.array([thursday]))[0])
+        year, month, _ = (int(v[0]) for v in year_month_day(np.array([first])))
         theme = {8: "PROMO-KEMERDEKAAN", 11: "HARBOLNAS-1111", 12: "YEAR-END-DEAL"}.get(
-            first.month, "WEBINAR-INVITE"
+            month, "WEBINAR-INVITE"
         )
-        if ramadan:
+        if -30 <= offset < 0:
             theme = "PROMO-RAMADAN"
-        tag = f"CMP-{first.year}{first.month:02d}"
+        tag = f"CMP-{year}{month:02d}"
         out += [(f"{tag}-NEWSLETTER", tuesday), (f"{tag}-{theme}", thursday)]
-    return [(c, d) for c, d in out if calendar.start <= d <= calendar.end]
+    return [(c, d) for c, d in out if calendar.start_day <= d <= calendar.end_day]
 
 
-def build_marketing_emails(world: World, rng: random.Random) -> None:
-    """Send each campaign to a sample of the leads and contacts known by then (minus opt-outs)."""
-    cal = world.calendar
-    contacts = sorted((c for a in world.accounts for c in a.contacts), key=lambda c: (c.created_at, c.seq))
-    recipients: list[Lead | Contact] = sorted([*world.leads, *contacts], key=lambda r: (r.created_at, r.seq))
-    opted_out: set[int] = set()
-    for campaign_id, day in _campaigns(cal):
-        send = datetime.combine(day, time(9)) - WIB
-        pool = [r for r in recipients if r.created_at < send and r.seq not in opted_out]
-        chosen = rng.sample(pool, min(len(pool), round(len(pool) * MARKETING_RECIPIENT_SHARE)))
-        for i, person in enumerate(sorted(chosen, key=lambda r: r.seq)):
-            sent_at = send + timedelta(seconds=3 * i)
-            events = email_events(rng, sent_at, marketing=True, cutoff=cal.cutoff)
-            if any(kind in ("bounced", "unsubscribed") for kind, _ in events):
-                opted_out.add(person.seq)
-            email = Email(seq=world.next_seq(), events=events, campaign_id=campaign_id)
-            if isinstance(person, Lead):
-                email.lead = person
-            else:
-                email.contact = person
-            world.emails.append(email)
+def marketing_emails(
+    rng: np.random.Generator,
+    calendar: Calendar,
+    campaign_days: list[tuple[str, int]],
+    people_created: np.ndarray,
+    people_is_lead: np.ndarray,
+    people_index: np.ndarray,
+    first_seq: int,
+) -> tuple[Emails, EmailEvents]:
+    """Each campaign goes to a sample of the leads and contacts known by then (minus opt-outs).
+
+    people_* describe every lead and contact, ordered by creation (that order breaks ties).
+    """
+    excluded = np.zeros(len(people_created), bool)
+    emails: list[Emails] = []
+    events: list[EmailEvents] = []
+    offset, seq = 0, first_seq
+    for c, (_, day) in enumerate(campaign_days):
+        send = int(local_midnight(day)) + 9 * 3600
+        known = int(np.searchsorted(people_created, send, side="left"))
+        pool = np.flatnonzero(~excluded[:known])
+        chosen = np.sort(rng.choice(pool, round(len(pool) * MARKETING_RECIPIENT_SHARE), replace=False))
+        k = len(chosen)
+        spacing = min(3.0, SEND_WINDOW_SECONDS / max(k, 1))
+        sent_at = send + (np.arange(k) * spacing).astype(np.int64)
+        batch = email_events(rng, sent_at, np.ones(k, bool), calendar.cutoff)
+        excluded[chosen[opted_out(batch, k)]] = True
+        is_lead = people_is_lead[chosen]
+        emails.append(
+            Emails(
+                sent_at=sent_at,
+                campaign=np.full(k, c),
+                rep=np.full(k, -1),
+                lead=np.where(is_lead, people_index[chosen], -1),
+                contact=np.where(is_lead, -1, people_index[chosen]),
+                seq=np.arange(seq, seq + k),
+            )
+        )
+        events.append(EmailEvents(batch.email + offset, batch.kind, batch.at))
+        offset += k
+        seq += k
+    if not emails:
+        empty = np.empty(0, np.int64)
+        return Emails(empty, empty, empty, empty, empty, empty), EmailEvents(
+            empty, empty.astype(np.int8), empty
+        )
+    fields = ("email", "kind", "at")
+    all_events = EmailEvents(*(np.concatenate([getattr(e, f) for e in events]) for f in fields))
+    return Emails.concat(emails), all_events
 
 
 # ----- spend ---------------------------------------------------------------------------------------
-def _home(world: World, idr: float) -> float:
+@dataclass
+class Spend:
+    day: list[int]
+    channel: list[str]
+    campaign: list[str | None]
+    amount: list[int]  # cents
+    currency: list[int]
+
+
+def _home(reporting: str, idr: float) -> float:
     """An IDR budget figure in the reporting currency."""
-    return idr if world.config.reporting_currency == "IDR" else idr / PLANNING_USD_IDR
+    return idr if reporting == "IDR" else idr / PLANNING_USD_IDR
 
 
-def _spend_row(
-    world: World,
-    day: date,
-    channel: str,
-    campaign: str | None,
-    home_amount: float,
-    currency: str | None = None,
-) -> dict[str, Any]:
-    code = currency or world.config.reporting_currency
-    amount = world.rates.from_reporting(home_amount, code, day)
-    return {
-        "spend_date": day,
-        "channel": channel,
-        "campaign_id": campaign,
-        "amount": money(amount, code),
-        "currency_code": code,
-    }
+def lead_counts(calendar: Calendar, lead_created: np.ndarray, lead_source: np.ndarray) -> np.ndarray:
+    """[month of the period, lead source]: leads created (local months)."""
+    months = month_starts(calendar.start_day, calendar.end_day)
+    first_month = int(month_index(months[:1])[0])
+    lead_month = month_index(calendar.local_day(lead_created)) - first_month
+    counts = np.zeros((len(months), len(LEAD_SOURCE_LABELS)), np.int64)
+    inside = (lead_month >= 0) & (lead_month < len(months))
+    np.add.at(counts, (lead_month[inside], lead_source[inside]), 1)
+    return counts
 
 
-def build_marketing_spend(world: World, rng: random.Random) -> list[dict[str, Any]]:
-    """Daily paid-media spend (in line with the leads it bought), monthly fees, trade shows and webinars."""
-    cal = world.calendar
-    leads_by_month = Counter(
-        (lead.created_at.date().replace(day=1), lead.source.label) for lead in world.leads
-    )
-    rows: list[dict[str, Any]] = []
-    for first in month_starts(cal.start, cal.end):
-        days = [d for d in (first + timedelta(days=i) for i in range(31)) if d.month == first.month]
-        in_range = [d for d in days if cal.start <= d <= cal.end]
+def build_marketing_spend(
+    rng: np.random.Generator, calendar: Calendar, rates: RateBook, reporting: str, counts: np.ndarray
+) -> Spend:
+    """Daily paid-media spend (in line with the leads it bought), monthly fees, trade shows and webinars.
+    counts: leads per month and source (lead_counts)."""
+    home = CURRENCY_INDEX[reporting]
+    spend = Spend([], [], [], [], [])
+    months = month_starts(calendar.start_day, calendar.end_day)
+
+    def add(day: int, channel: str, campaign: str | None, home_amount: float, currency: int = home) -> None:
+        amount = home_amount / float(rates.rate(np.array([currency]), np.array([day]))[0])
+        spend.day.append(day)
+        spend.channel.append(channel)
+        spend.campaign.append(campaign)
+        spend.amount.append(int(money(np.array([amount]), np.array([currency]))[0]))
+        spend.currency.append(currency)
+
+    def leads_of(m: int, labels: tuple[str, ...]) -> int:
+        return int(sum(counts[m, LEAD_SOURCE_LABELS.index(label)] for label in labels))
+
+    for m, first in enumerate(months.tolist()):
+        last = int(month_starts(first + 31, first + 31)[0]) - 1
+        days = list(range(first, last + 1))
+        in_range = [d for d in days if calendar.start_day <= d <= calendar.end_day]
         if not in_range:
             continue
-        for channel, labels, campaigns, cpl in PAID_CHANNELS:
-            leads = sum(leads_by_month[(first, label)] for label in labels)
-            budget = _home(world, cpl * max(leads, 1) * rng.lognormvariate(0.0, 0.15))
-            weights = [(1.0 if d.weekday() < 5 else 0.6) * rng.uniform(0.7, 1.3) for d in days]
+        for channel, labels, channel_campaigns, cpl in PAID_CHANNELS:
+            budget = _home(reporting, cpl * max(leads_of(m, labels), 1) * float(rng.lognormal(0.0, 0.15)))
+            weights = [(1.0 if (d + 3) % 7 < 5 else 0.6) * float(rng.uniform(0.7, 1.3)) for d in days]
             total = sum(weights)
-            currency = "USD" if channel == "LinkedIn" else None
+            currency = USD if channel == "LinkedIn" else home
             for d, w in zip(days, weights, strict=True):
                 if d not in in_range:
                     continue
-                for campaign, share in campaigns:
-                    rows.append(_spend_row(world, d, channel, campaign, budget * w / total * share, currency))
+                for campaign, share in channel_campaigns:
+                    add(d, channel, campaign, budget * w / total * share, currency)
         for channel, fixed, per_lead, labels in MONTHLY_CHANNELS:
-            leads = sum(leads_by_month[(first, label)] for label in labels)
-            amount = (fixed * cal.growth(first) + per_lead * leads) * rng.uniform(0.9, 1.1)
-            pay_day = (
-                cal.previous_business_day(days[-1]) if channel == "Referral" else cal.next_business_day(first)
-            )
-            if amount > 0 and cal.start <= pay_day <= cal.end:
-                rows.append(_spend_row(world, pay_day, channel, None, _home(world, amount)))
-    rows += _event_spend(world, rng)
-    return rows
-
-
-def _event_spend(world: World, rng: random.Random) -> list[dict[str, Any]]:
-    cal = world.calendar
-    rows = []
-    for show in trade_shows(cal):
-        cost = _home(world, rng.uniform(120e6, 350e6) * cal.growth(show.start))
-        deposit_day = cal.previous_business_day(show.start - timedelta(days=30))
-        if deposit_day >= cal.start:
-            rows.append(_spend_row(world, deposit_day, "Event", show.campaign_id, cost * 0.5))
+            amount = (
+                fixed * float(calendar.growth(np.array([first]))[0]) + per_lead * leads_of(m, labels)
+            ) * float(rng.uniform(0.9, 1.1))
+            if channel == "Referral":
+                pay_day = int(calendar.previous_business_day(np.array([days[-1]]))[0])
+            else:
+                pay_day = int(calendar.next_business_day(np.array([first]))[0])
+            if amount > 0 and calendar.start_day <= pay_day <= calendar.end_day:
+                add(pay_day, channel, None, _home(reporting, amount))
+    for show in trade_shows(calendar):
+        cost = _home(
+            reporting, float(rng.uniform(120e6, 350e6)) * float(calendar.growth(np.array([show.start]))[0])
+        )
+        deposit_day = int(calendar.previous_business_day(np.array([show.start - 30]))[0])
+        if deposit_day >= calendar.start_day:
+            add(deposit_day, "Event", show.campaign_id, cost * 0.5)
             cost *= 0.5
-        rows.append(_spend_row(world, show.start, "Event", show.campaign_id, cost))
-    for day in webinars(cal):
-        campaign = f"WBN-{day.year}-{day.month:02d}"
-        rows.append(_spend_row(world, day, "Webinar", campaign, _home(world, rng.uniform(2.5e6, 4.5e6))))
-    return rows
+        add(show.start, "Event", show.campaign_id, cost)
+    for day in webinars(calendar).tolist():
+        year, month, _ = (int(v[0]) for v in year_month_day(np.array([day])))
+        add(day, "Webinar", f"WBN-{year}-{month:02d}", _home(reporting, float(rng.uniform(2.5e6, 4.5e6))))
+    return spend

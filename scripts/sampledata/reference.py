@@ -409,3 +409,10 @@ MEETING_OUTCOMES: tuple[tuple[str, float], ...] = (
 )
 EMAIL_OUTCOMES: tuple[tuple[str, float], ...] = (("sent", 0.85), ("replied", 0.15))
 TASK_OUTCOMES: tuple[tuple[str, float], ...] = (("completed", 0.85), ("open", 0.15))
+
+# ----- the same labels as index tuples (generator arrays hold indexes into these) ----------------------
+INDUSTRY_NAMES: tuple[str, ...] = tuple(name for name, _ in INDUSTRIES)
+SEGMENT_NAMES: tuple[str, ...] = tuple(name for name, _ in SEGMENTS)
+REGION_NAMES: tuple[str, ...] = (*(r.name for r in REGIONS), FOREIGN_REGION)
+COUNTRY_CODES: tuple[str, ...] = ("ID", *dict.fromkeys(c for c, _, _ in FOREIGN_LOCATIONS))
+LEAD_SOURCE_LABELS: tuple[str, ...] = tuple(s.label for s in LEAD_SOURCES)

@@ -27,6 +27,8 @@ import pytest
 
 from scripts.contract import PROJECT_ROOT, load_contract
 from scripts.generate_sample_data import main
+from scripts.sampledata import output
+from scripts.sampledata.config import ConfigError, GeneratorConfig
 
 CONTRACT = load_contract()
 SAMPLE_DIR = PROJECT_ROOT / "seeds" / "sample_crm"
@@ -112,13 +114,13 @@ RAW_ZONE = ZoneInfo("Asia/Jakarta")  # raw_timezone's default: offset-less text 
 
 
 def ts(value: str | None) -> datetime | None:
-    """Raw timestamp text as a naive UTC datetime, as staging reads it (an offset wins, else raw_timezone)."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=RAW_ZONE)
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    """A raw timestamp as an aware UTC datetime, as staging reads it (an offset wins, else raw_timezone)."""
+    return None if value is None else as_utc(datetime.fromisoformat(value))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Text without an offset is wall-clock time in raw_timezone (default: the reporting zone, D24)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=RAW_ZONE)).astimezone(UTC)
 
 
 def day(value: str | None) -> date | None:
@@ -126,9 +128,11 @@ def day(value: str | None) -> date | None:
 
 
 # ----- a small model of the staging rules ------------------------------------------------------------
+# staging's iso_timestamp_pattern: an optional offset (Z, UTC, +07, +0700, +07:00) is converted to UTC
 TIMESTAMP_RE = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?( ?(Z|UTC|[+-]\d{2}(:?\d{2})?))?"
 )
+JAKARTA = ZoneInfo("Asia/Jakarta")
 DECIMAL_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 INTEGER_RE = re.compile(r"[+-]?\d+(\.0*)?")
 BOOLEANS = {"true": True, "t": True, "1": True, "yes": True, "y": True}
@@ -155,7 +159,7 @@ def parse(value: str, data_type: str) -> tuple[bool, object]:
         if not TIMESTAMP_RE.fullmatch(value):
             return False, None
         try:
-            return True, ts(value.replace(" UTC", "+00:00").replace("UTC", "+00:00"))
+            return True, as_utc(datetime.fromisoformat(value.replace(" UTC", "Z").replace("UTC", "Z")))
         except ValueError:
             return False, None
     if t == "integer":
@@ -211,7 +215,7 @@ def evaluate(tables: Tables) -> dict[str, list[tuple[str, str | None]]]:
 
                 def version(i: int, typed: list = typed) -> tuple:
                     ok, value = typed[i]["updated_at"]
-                    return (ok and value is not None, value or datetime.min)
+                    return (ok and value is not None, value or datetime.min.replace(tzinfo=UTC))
 
                 current.add(max(members, key=version))
             else:
@@ -297,10 +301,23 @@ def clean(clean_dir: Path) -> Tables:
     return read_tables(clean_dir)
 
 
+MESSY = ("--mess-rate", "0.1", *SMALL)
+# several shards (3 of 60 accounts each): ids and company names run on across shards
+SHARDED = ("--mess-rate", "0.05", "--shard-accounts", "60", *SMALL)
+
+
 @pytest.fixture(scope="module")
 def messy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("messy")
-    generate(out, "--mess-rate", "0.1", *SMALL)
+    generate(out, *MESSY)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sharded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A messy data set of three shards built by two worker processes."""
+    out = tmp_path_factory.mktemp("sharded")
+    generate(out, *SHARDED, "--workers", "2")
     return out
 
 
@@ -340,21 +357,93 @@ def test_bad_arguments_are_rejected(tmp_path: Path) -> None:
 
 
 # ----- determinism -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_same_parameters_give_identical_bytes(tmp_path: Path, fmt: str) -> None:
-    generate(tmp_path / "a", "--format", fmt, *SMALL)
-    generate(tmp_path / "b", "--format", fmt, *SMALL)
-    first, second = files_of(tmp_path / "a"), files_of(tmp_path / "b")
+def test_same_parameters_give_identical_bytes(tmp_path: Path, messy_dir: Path) -> None:
+    generate(tmp_path, *MESSY)
+    first, second = files_of(messy_dir), files_of(tmp_path)
     assert len(first) == len(CONTRACT) + 1
     assert first == second
 
 
-def test_a_different_seed_gives_different_data(tmp_path: Path) -> None:
-    generate(tmp_path / "a", *SMALL)
-    generate(tmp_path / "b", "--seed", "7", *SMALL)
+def test_same_parameters_give_identical_parquet(tmp_path: Path) -> None:
+    generate(tmp_path / "a", "--format", "parquet", *MESSY)
+    generate(tmp_path / "b", "--format", "parquet", *MESSY, "--chunk-rows", "100")
     first, second = files_of(tmp_path / "a"), files_of(tmp_path / "b")
+    assert len(first) == len(CONTRACT) + 1
+    # the chunk size changes the row groups, never the rows
+    assert first["manifest.json"] == second["manifest.json"]
+    for name in CONTRACT:
+        assert pq.read_table(tmp_path / "a" / f"{name}.parquet") == pq.read_table(
+            tmp_path / "b" / f"{name}.parquet"
+        )
+    generate(tmp_path / "c", "--format", "parquet", *MESSY)
+    assert files_of(tmp_path / "c") == first
+
+
+def test_a_different_seed_gives_different_data(tmp_path: Path, messy_dir: Path) -> None:
+    generate(tmp_path, "--seed", "7", *MESSY)
+    first, second = files_of(messy_dir), files_of(tmp_path)
     assert first["opportunities.csv"] != second["opportunities.csv"]
     assert first["leads.csv"] != second["leads.csv"]
+
+
+def test_shards_and_worker_processes_do_not_change_the_files(tmp_path: Path, sharded_dir: Path) -> None:
+    """Three shards built in this process give the same bytes as built by two worker processes."""
+    manifest = generate(tmp_path, *SHARDED, "--workers", "1")
+    assert manifest["parameters"]["shards"] == 3
+    assert files_of(tmp_path) == files_of(sharded_dir)
+
+
+def test_ids_and_names_run_on_across_shards(sharded_dir: Path) -> None:
+    """Each shard numbers its entities after the earlier shards', so ids never collide and leave no gaps
+    (but where a blank-key injection removed an id); company names stay unique across shards."""
+    manifest = json.loads((sharded_dir / "manifest.json").read_text(encoding="utf-8"))
+    blanked = Counter(i["table"] for i in manifest["injected"] if i["kind"] == "null_key")
+    for name, table in CONTRACT.items():
+        if len(table.key) != 1 or name == "products":  # products are coded (PRD-101), not numbered
+            continue
+        keys = [(r[table.key[0]] or "").strip() for r in read_table(sharded_dir / f"{name}.csv")]
+        numbers = sorted({int(k.rsplit("-", 1)[1]) for k in keys if re.fullmatch(r"[A-Z]+-\d+", k)})
+        assert numbers and numbers[0] >= 1, name
+        assert numbers[-1] - len(numbers) <= blanked[name], name
+    accounts = read_table(sharded_dir / "accounts.csv")
+    valid = {a["account_id"] for a in accounts if re.fullmatch(r"ACC-\d+", (a["account_id"] or "").strip())}
+    assert len(valid) >= 150 - blanked["accounts"]
+    names = {a["account_name"].strip() for a in accounts if a["account_name"]}
+    assert len(names) == 150  # one name per account, every version of an account keeps it
+
+
+def test_sharded_injections_get_their_expected_disposition(sharded_dir: Path) -> None:
+    kinds = check_manifest_against_rules(sharded_dir)
+    assert kinds["dup_exact"] and kinds["bad_number"] and kinds["orphan_fk"]
+
+
+def test_scale_sizes_reps_accounts_and_leads_together() -> None:
+    sf1 = GeneratorConfig.scaled(1.0)
+    assert (sf1.reps, sf1.accounts, sf1.leads) == (36 * 232, 950 * 232, 3600 * 232)
+    small = GeneratorConfig.scaled(0.001, reps=20)
+    assert (small.reps, small.accounts, small.leads) == (20, 220, 835)  # an explicit value wins
+    assert small.manifest_parameters()["scale"] == 0.001
+    with pytest.raises(ConfigError):
+        GeneratorConfig.scaled(0.0)
+
+
+def test_a_big_injection_record_goes_to_a_parquet_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "INLINE_INJECTIONS", 20)
+    manifest = generate(tmp_path, *MESSY)
+    assert "injected" not in manifest
+    assert manifest["injections_file"] == "_injections.parquet"
+    injected = output.read_injections(tmp_path)
+    assert len(injected) == manifest["injected_count"] > 20
+    assert {tuple(sorted(i)) for i in injected} == {
+        ("expected_disposition", "expected_reason", "key", "kind", "table")
+    }
+    # the same record as a small run keeps inline (same parameters)
+    monkeypatch.setattr(output, "INLINE_INJECTIONS", 10_000)
+    inline = generate(tmp_path / "inline", *MESSY)["injected"]
+    key = lambda i: (i["table"], json.dumps(i["key"], sort_keys=True), i["kind"])  # noqa: E731
+    assert sorted(injected, key=key) == sorted(inline, key=key)
 
 
 @pytest.mark.slow
@@ -601,11 +690,12 @@ def test_currencies_have_a_rate_on_or_before_every_transaction(clean: Tables) ->
 
 
 def test_nothing_happens_after_the_as_of_date(clean_dir: Path, clean: Tables) -> None:
+    """Local midnight after the as-of date (Asia/Jakarta) ends the data; local midnight starts it."""
     manifest = json.loads((clean_dir / "manifest.json").read_text(encoding="utf-8"))
-    cutoff = datetime.combine(
-        date.fromisoformat(manifest["as_of_date"]) + timedelta(days=1), datetime.min.time()
-    )
-    start = datetime.fromisoformat(manifest["parameters"]["start_date"])
+    as_of = date.fromisoformat(manifest["as_of_date"])
+    cutoff = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), JAKARTA)
+    first_day = date.fromisoformat(manifest["parameters"]["start_date"])
+    start = datetime.combine(first_day, datetime.min.time(), JAKARTA)
     for name, table in CONTRACT.items():
         for column in table.columns:
             if column.data_type != "timestamp":
