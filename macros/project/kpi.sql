@@ -17,6 +17,15 @@
     cast(coalesce({{ expr }}, 0) as decimal(18, 2))
 {%- endmacro %}
 
+{#- A deal's weighted amount: amount x stage probability, to the cent. The probability (a double in the
+    stage_mapping seed) becomes an exact decimal first (the amount is widened so DuckDB multiplies in 128
+    bits), so a half cent rounds away from zero like every
+    other money value instead of falling on either side of .5 in binary floating point
+    (655,274,750.90 x 0.75 = 491,456,063.175 -> .18, not .17). -#}
+{% macro weighted_amount(amount, probability) -%}
+    cast(cast({{ amount }} as decimal(38, 2)) * cast({{ probability }} as decimal(9, 6)) as decimal(18, 2))
+{%- endmacro %}
+
 {#- A count that is 0 (not NULL) on spine months without activity. -#}
 {% macro count_or_zero(expr) -%}
     cast(coalesce({{ expr }}, 0) as {{ dbt.type_bigint() }})

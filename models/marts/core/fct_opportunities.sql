@@ -182,7 +182,7 @@ final as (
         opportunities_enriched.currency_code as original_currency_code,
         '{{ reporting_currency() }}' as currency_code,
         opportunities_enriched.probability as stage_probability,
-        cast(opportunities_enriched.amount_as_of * opportunities_enriched.probability as decimal(18, 2))
+        {{ weighted_amount('opportunities_enriched.amount_as_of', 'opportunities_enriched.probability') }}
             as weighted_amount,
         -- whole days from creation to close; NULL while open and for a deal closed before it was created
         case

@@ -60,7 +60,7 @@ final as (
         -- measures
         open_intervals.amount,
         open_intervals.stage_probability,
-        cast(open_intervals.amount * open_intervals.stage_probability as decimal(18, 2)) as weighted_amount,
+        {{ weighted_amount('open_intervals.amount', 'open_intervals.stage_probability') }} as weighted_amount,
         '{{ reporting_currency() }}' as currency_code,
         {{ days_between('opportunities.created_date', 'open_intervals.snapshot_date') }} as age_days  -- noqa: LT05
     from open_intervals

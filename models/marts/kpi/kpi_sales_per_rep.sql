@@ -20,6 +20,8 @@ monthly_actuals as (
         sum(deals_won) as deals_won
     from daily_actuals
     group by rep_id, activity_month
+    -- a month with only other credits (a new account for its acquiring rep) is no month with sales
+    having sum(revenue) <> 0 or sum(bookings) <> 0 or sum(deals_won) > 0
 ),
 
 rep_month_rows as (
