@@ -71,7 +71,7 @@ sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against the 
 	SALES_KPIS_DUCKDB_PATH=$(TEST_DB) $(BIN)/sqlfluff lint models analyses tests --processes 2
 
 pytest: venv bi-readers ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 docs: venv ## the dbt docs site, one file that opens offline: target/static_index.html (lineage to exposures)
 	$(BIN)/dbt docs generate --static

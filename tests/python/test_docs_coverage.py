@@ -8,10 +8,7 @@ the fast checks read files only, the two slow ones read the sample build and run
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -167,28 +164,15 @@ def test_every_exposure_and_semantic_object_is_described() -> None:
 def test_the_docs_site_builds_with_the_exposures_and_the_semantic_layer(tmp_path: Path) -> None:
     """`make docs` in short: dbt docs generate (a static, single-file site) into a folder of the test's own.
     The catalog step is skipped here (it only reads column types back from the warehouse)."""
-    env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
-        "SALES_KPIS_DUCKDB_PATH": str(tmp_path / "docs.duckdb"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    from dbt_scenario import run_scenario_dbt
+    from serving_sample import SAMPLE_AS_OF
+
     target = tmp_path / "target"
-    dbt = str(Path(sys.executable).parent / "dbt")
-    # parse writes the manifest; docs generate --no-compile builds the site from it (compiling every model
-    # adds nothing to the lineage and costs a minute)
+    # parse writes the manifest (starting from the parse the scenario tests share, D59); docs generate
+    # --no-compile builds the site from it (compiling every model adds nothing to the lineage, costs a minute)
     for args in (["parse"], ["docs", "generate", "--static", "--no-compile", "--empty-catalog"]):
-        run = subprocess.run(
-            [dbt, *args, "--target-path", str(target)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert run.returncode == 0, run.stdout[-3000:]
+        run = run_scenario_dbt(tmp_path, args, {"as_of_date": SAMPLE_AS_OF})
+        assert run.returncode == 0, "\n".join(run.output_tail)
     site = (target / "static_index.html").read_text(encoding="utf-8")
     assert "exposure.sales_kpis.sales_dashboard" in site
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))

@@ -132,8 +132,8 @@ def test_the_data_set_exercises_the_tricky_cases(raw: RawData, references: dict[
     assert set(targets["scope"]) == {"rep", "team", "company"}, "rep, team and company targets"
     scorecard = references["kpi_scorecard"]
     assert {"on_track", "at_risk", "off_track", "no_target"} <= set(scorecard["status"]), "every status"
-    cycle = references["kpi_sales_cycle_monthly"]
-    assert (cycle["won_deals"] > cycle["won_deals_with_cycle"]).any(), "a won deal closed before creation"
+    # a won deal closed before its creation (no cycle): the bad-input catalog's set has one
+    # (test_bad_input_catalog.py::test_the_catalog_exercises_a_won_deal_without_cycle); the sample may not
 
 
 @pytest.mark.slow

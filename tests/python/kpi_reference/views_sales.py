@@ -167,11 +167,16 @@ def daily_credits(raw: RawData) -> pd.DataFrame:
 def sales_per_rep(raw: RawData) -> pd.DataFrame:
     """kpi_sales_per_rep: revenue, net bookings and deals won per credited rep and month; ranks among the
     month's reps (not the unassigned one), previous month and changes. Rows: months employed and months
-    with credits, from the first month with any rep activity."""
+    with sales credited (revenue or bookings not 0, or a deal won; a new account alone is no sale), from the
+    first month with sales."""
     credits = daily_credits(raw)
     sums = credits.groupby(["month", "rep_id", "metric"])["value"].apply(_sum).to_dict()
-    active = set(zip(credits["month"], credits["rep_id"], strict=True))
-    first = credits["month"].min() if len(credits) else None
+    active = {
+        (m, rep)
+        for (m, rep, metric), value in sums.items()
+        if (metric in ("revenue", "bookings") and value != 0) or (metric == "deals_won" and value > 0)
+    }
+    first = min((m for m, _ in active), default=None)
     pairs = rep_month_rows(raw, first, active)
     kept = reps(raw)
     values: dict[tuple[date, str], dict[str, Any]] = {}

@@ -1,0 +1,31 @@
+"""Test order: the files that build data sets with dbt first.
+
+`make test` runs the files on two workers, a whole file per worker (`--dist loadfile`), handed out in
+collection order. Starting the long files first keeps one worker from finishing a long build alone at the
+end while the other sits idle (measured: the last minute of the run was one worker's backfill build).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# the files that run dbt or the pipeline, longest first (measured with --durations)
+LONGEST_FIRST = (
+    "test_pipeline_e2e.py",
+    "test_crm_only.py",
+    "test_bad_input_catalog.py",
+    "test_staging_runs.py",
+    "test_backfill_as_of.py",
+    "test_damaged_files.py",
+    "test_semantic_layer.py",
+    "test_docs_coverage.py",
+    "test_dashboard_browser.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a file, and of the other files, is kept
