@@ -103,11 +103,41 @@ def _matches(manifest: dict[str, Any] | None, scale: float, seed: int, fmt: str)
     )
 
 
+class BenchmarkError(Exception):
+    """A benchmark input that cannot be used as given."""
+
+
+def _check_replaceable(data: Path) -> None:
+    """A data directory is replaced only when it is missing, empty, or a data set the generator wrote
+    (its manifest.json): --data pointing at any other folder must never delete it."""
+    if not data.exists():
+        return
+    if not data.is_dir() or data.is_symlink():
+        raise BenchmarkError(f"--data {data} is not a directory the benchmark may replace")
+    if (
+        any(data.iterdir())
+        and (_manifest_or_none(data) or {}).get("generator") != "scripts.generate_sample_data"
+    ):
+        raise BenchmarkError(
+            f"--data {data} holds files that are not a generated data set (no generator manifest.json): "
+            "refusing to delete it; pass an empty or new directory"
+        )
+
+
+def _manifest_or_none(data: Path) -> dict[str, Any] | None:
+    try:
+        manifest = _manifest(data)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
 def generate(args: argparse.Namespace, data: Path, work: Path) -> dict[str, Any]:
     """Generate the data set (measured), or reuse a matching one."""
     if not args.regenerate and _matches(_manifest(data), args.scale, args.seed, args.format):
         log.info("reusing the data set in %s", data)
         return {"reused": True}
+    _check_replaceable(data)
     shutil.rmtree(data, ignore_errors=True)
     command = [
         sys.executable,
@@ -210,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         result = run(args)
+    except BenchmarkError as exc:
+        log.error("%s", exc)
+        return 2
     except RuntimeError as exc:
         log.error("%s", exc)
         return 1

@@ -229,3 +229,51 @@ def test_the_report_prints_every_part() -> None:
     ):
         assert expected in text
     assert "220,000" in text
+
+
+def test_a_data_directory_that_is_no_generated_data_set_is_never_deleted(tmp_path: Path) -> None:
+    """--data reaches the file system: a folder with other files is refused (exit 2), not replaced."""
+    folder = tmp_path / "precious"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("keep me", encoding="utf-8")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.benchmark",
+            "--data",
+            str(folder),
+            "--only",
+            "generate",
+            "--regenerate",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "refusing to delete it" in run.stderr
+    assert (folder / "thesis.txt").read_text(encoding="utf-8") == "keep me"
+    # a file given as --data is refused the same way
+    file = tmp_path / "notes.txt"
+    file.write_text("x", encoding="utf-8")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scripts.benchmark",
+            "--data",
+            str(file),
+            "--only",
+            "generate",
+            "--regenerate",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 2 and file.exists(), run.stderr[-2000:]
