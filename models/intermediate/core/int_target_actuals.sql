@@ -1,3 +1,7 @@
+-- A table, not a view: the day-level membership join is the most expensive query of the project, and as a
+-- view every data test on it and on kpi_sales_vs_target recomputed it (at 1 M raw rows about 60 s each,
+-- 16 tests: 1,000 s of the build's node time; scripts.benchmark, issue 9).
+{{ config(materialized='table') }}
 -- One row per sales target: who counts towards it and what they achieved in its period up to the as-of
 -- date. The membership rule, written once here (kpi_sales_vs_target only compares):
 --   rep target      the rep (none when the rep is not a kept rep);
