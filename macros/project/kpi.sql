@@ -111,3 +111,13 @@
     from {{ ref('dim_months') }} as months
     where months.is_as_of_month
 {%- endmacro %}
+
+{#- The digits 0 to 9 as rows of one column `d`: cross-joined with itself it numbers months or days in a
+    spine without generate_series, so the SQL runs on every engine (D10). -#}
+{% macro digits() -%}
+    select 0 as d
+    {%- for digit in range(1, 10) %}
+    union all
+    select {{ digit }}
+    {%- endfor %}
+{%- endmacro %}
