@@ -1,7 +1,8 @@
 -- One row per landed HubSpot engagement row: the activities (calls, meetings, e-mails, tasks; a meeting
 -- whose hs_activity_type is Demo is a demo). Details come from the engagement's per-type table, the lead,
 -- contact, account and deal from its associations (the smallest id of each kind when several); an
--- associated contact is the activity's lead when its lifecycle stage is a lead stage, else its contact.
+-- associated contact is the activity's contact when the landed contacts hold it only with a non-lead
+-- lifecycle stage, else its lead.
 with
 
 engagements as (
@@ -57,20 +58,23 @@ contacts as (
 ),
 {%- endfor %}
 
-lead_ids as (
-    select distinct id as contact_id
+-- contact ids landed only with a non-lead lifecycle stage: every other associated id is a lead (an id
+-- missing from the landed contacts stays a lead id)
+contact_only_ids as (
+    select id as contact_id
     from contacts
-    where {{ hubspot_is_lead_stage('contacts.property_lifecyclestage') }}
+    group by id
+    having not max(case when {{ hubspot_is_lead_stage('contacts.property_lifecyclestage') }} then 1 else 0 end) = 1
 ),
 
 people as (
     select
         contact_links.engagement_id,
-        min(case when lead_ids.contact_id is not null then contact_links.contact_id end) as lead_id,
-        min(case when lead_ids.contact_id is null then contact_links.contact_id end) as contact_id
+        min(case when contact_only_ids.contact_id is null then contact_links.contact_id end) as lead_id,
+        min(case when contact_only_ids.contact_id is not null then contact_links.contact_id end) as contact_id
     from contact_links
-    left join lead_ids
-        on contact_links.contact_id = lead_ids.contact_id
+    left join contact_only_ids
+        on contact_links.contact_id = contact_only_ids.contact_id
     group by contact_links.engagement_id
 ),
 

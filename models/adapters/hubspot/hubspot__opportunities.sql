@@ -1,7 +1,8 @@
 -- One row per landed HubSpot deal row: the opportunities. The stage is the label of the deal's internal
 -- stage id in deal_pipeline_stage (the raw id when the stage is not found), mapped onto the standard
 -- stages by seeds/stage_mapping.csv in staging like any raw label. The account is the deal's associated
--- company, the originating lead its associated contact that is a lead (the smallest id when several).
+-- company, the originating lead its associated contact that is a lead (the smallest id when several; an
+-- associated id is a lead unless the landed contacts hold it only with a non-lead lifecycle stage).
 -- HubSpot's stage probability travels as the extra column hubspot_stage_probability (0-1); the contract's
 -- probability comes from the stage label through the seed, as for every source (docs/crm_hubspot.md).
 with
@@ -53,10 +54,13 @@ deal_accounts as (
     group by deal_id
 ),
 
-lead_ids as (
-    select distinct id as contact_id
+-- contact ids landed only with a non-lead lifecycle stage: every other associated id is a lead (an id
+-- missing from the landed contacts stays a lead id, which staging then flags as not found)
+contact_only_ids as (
+    select id as contact_id
     from contacts
-    where {{ hubspot_is_lead_stage('contacts.property_lifecyclestage') }}
+    group by id
+    having not max(case when {{ hubspot_is_lead_stage('contacts.property_lifecyclestage') }} then 1 else 0 end) = 1
 ),
 
 deal_leads as (
@@ -64,8 +68,9 @@ deal_leads as (
         deal_contacts.deal_id,
         min(deal_contacts.contact_id) as lead_id
     from deal_contacts
-    inner join lead_ids
-        on deal_contacts.contact_id = lead_ids.contact_id
+    left join contact_only_ids
+        on deal_contacts.contact_id = contact_only_ids.contact_id
+    where contact_only_ids.contact_id is null
     group by deal_contacts.deal_id
 ),
 

@@ -1,7 +1,7 @@
 -- One row per landed deal_stage row (Fivetran's deal stage history): the stage each deal entered, when,
 -- and who changed it. The stage id becomes its label as in hubspot__opportunities. The amount is the deal's
 -- amount in effect then: from deal_property_history (name = amount), the change recorded at that same
--- moment (same text), else the latest change at or before it; NULL when none is landed.
+-- moment (same text, both empty included), else the latest change at or before it; NULL when none is landed.
 with
 
 stage_changes as (
@@ -65,7 +65,11 @@ amounts_at as (
             row_number() over (
                 partition by stage_moments.deal_id, stage_moments.entered_text
                 order by
-                    case when amount_changes.changed_text = stage_moments.entered_text then 0 else 1 end,
+                    case
+                        when coalesce(amount_changes.changed_text, '') = coalesce(stage_moments.entered_text, '')
+                            then 0
+                        else 1
+                    end,
                     amount_changes.changed_at desc nulls last,
                     amount_changes.amount_text desc
             ) as change_rank
@@ -74,7 +78,7 @@ amounts_at as (
             on
                 stage_moments.deal_id = amount_changes.deal_id
                 and (
-                    amount_changes.changed_text = stage_moments.entered_text
+                    coalesce(amount_changes.changed_text, '') = coalesce(stage_moments.entered_text, '')
                     or amount_changes.changed_at <= stage_moments.entered_at
                 )
     ) as ranked_amounts
@@ -96,7 +100,8 @@ final as (
     left join amounts_at
         on
             stage_changes.deal_id = amounts_at.deal_id
-            and cast(stage_changes.date_entered as {{ dbt.type_string() }}) = amounts_at.entered_text
+            and coalesce(cast(stage_changes.date_entered as {{ dbt.type_string() }}), '')
+            = coalesce(amounts_at.entered_text, '')
 )
 
 select * from final

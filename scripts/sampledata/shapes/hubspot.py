@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import csv
 import logging
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
+
+from scripts.contract import load_contract
+from scripts.sampledata.shapes import copy_contract_tables
 
 log = logging.getLogger(__name__)
 
@@ -412,8 +414,9 @@ def _render_engagements(activities: list[Row]) -> dict[str, tuple[list[str], lis
                 "type": ENGAGEMENT_TYPES.get(r["activity_type"], r["activity_type"]),
                 "owner_id": r["rep_id"],
                 "timestamp": r["occurred_at"],
-                "is_deleted": r["is_deleted"],
-                "_fivetran_deleted": "false",
+                # a deleted engagement is one Fivetran saw deleted (the adapter reads either flag)
+                "is_deleted": "" if r["is_deleted"] == "true" else r["is_deleted"],
+                "_fivetran_deleted": "true" if r["is_deleted"] == "true" else "false",
             }
         )
         key = r["activity_id"]
@@ -541,17 +544,9 @@ def render(contract_dir: Path, out_dir: Path, stage_mapping: Path | None = None)
         unknown = sorted({c for row in rows for c in row} - set(columns))
         if unknown:
             raise ValueError(f"renderer writes {name} columns missing from the landed shape: {unknown}")
-        counts[name] = _write(out_dir / f"{name}.csv", columns, rows)
-    for path in sorted(contract_dir.glob("*.csv")):
-        if path.stem in PROVIDED:
-            continue
-        shutil.copyfile(path, out_dir / path.name)
-        with path.open(newline="", encoding="utf-8") as f:
-            counts[path.stem] = sum(1 for _ in csv.DictReader(f))
+        counts[f"{name}.csv"] = _write(out_dir / f"{name}.csv", columns, rows)
+    copied = copy_contract_tables(contract_dir, out_dir, [t for t in load_contract() if t not in PROVIDED])
     log.info(
-        "rendered %d HubSpot objects and copied %d contract tables into %s",
-        len(objects),
-        len(counts) - len(objects),
-        out_dir,
+        "rendered %d HubSpot objects and copied %d contract tables into %s", len(counts), len(copied), out_dir
     )
-    return counts
+    return {**counts, **copied}
