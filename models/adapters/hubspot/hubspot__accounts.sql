@@ -2,7 +2,7 @@
 with
 
 companies as (
-    select * from {{ crm_landed('hubspot', 'company') }} as company_rows
+    select company_rows.* from {{ crm_landed('hubspot', 'company') }} as company_rows
 ),
 
 final as (

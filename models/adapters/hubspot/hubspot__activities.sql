@@ -6,48 +6,61 @@
 with
 
 engagements as (
-    select * from {{ crm_landed('hubspot', 'engagement') }} as engagement_rows
+    select engagement_rows.* from {{ crm_landed('hubspot', 'engagement') }} as engagement_rows
 ),
 
 call_rows as (
-    select * from {{ crm_landed('hubspot', 'engagement_call') }} as engagement_call_rows
+    select engagement_call_rows.* from {{ crm_landed('hubspot', 'engagement_call') }} as engagement_call_rows
 ),
 
 meeting_rows as (
-    select * from {{ crm_landed('hubspot', 'engagement_meeting') }} as engagement_meeting_rows
+    select engagement_meeting_rows.* from {{ crm_landed('hubspot', 'engagement_meeting') }} as engagement_meeting_rows
 ),
 
 email_rows as (
-    select * from {{ crm_landed('hubspot', 'engagement_email') }} as engagement_email_rows
+    select engagement_email_rows.* from {{ crm_landed('hubspot', 'engagement_email') }} as engagement_email_rows
 ),
 
 task_rows as (
-    select * from {{ crm_landed('hubspot', 'engagement_task') }} as engagement_task_rows
+    select engagement_task_rows.* from {{ crm_landed('hubspot', 'engagement_task') }} as engagement_task_rows
 ),
 
 contact_links as (
-    select * from {{ crm_landed('hubspot', 'engagement_contact') }} as engagement_contact_rows
+    select engagement_contact_rows.* from {{ crm_landed('hubspot', 'engagement_contact') }} as engagement_contact_rows
 ),
 
 company_links as (
-    select * from {{ crm_landed('hubspot', 'engagement_company') }} as engagement_company_rows
+    select engagement_company_rows.* from {{ crm_landed('hubspot', 'engagement_company') }} as engagement_company_rows
 ),
 
 deal_links as (
-    select * from {{ crm_landed('hubspot', 'engagement_deal') }} as engagement_deal_rows
+    select engagement_deal_rows.* from {{ crm_landed('hubspot', 'engagement_deal') }} as engagement_deal_rows
 ),
 
 contacts as (
-    select * from {{ crm_landed('hubspot', 'contact') }} as contact_rows
+    select contact_rows.* from {{ crm_landed('hubspot', 'contact') }} as contact_rows
 ),
 
 -- the per-type tables hold the current details: one row per engagement (the latest synced)
+{%- set parsed = {
+    'call': [dbt.safe_cast('cast(call_rows.property_hs_call_duration as ' ~ dbt.type_string() ~ ')', 'decimal(18, 3)')
+             ~ ' as call_milliseconds'],
+    'meeting': [
+        dbt.safe_cast('cast(meeting_rows.property_hs_meeting_start_time as ' ~ dbt.type_string() ~ ')', dbt.type_timestamp())
+        ~ ' as started_at',
+        dbt.safe_cast('cast(meeting_rows.property_hs_meeting_end_time as ' ~ dbt.type_string() ~ ')', dbt.type_timestamp())
+        ~ ' as ended_at',
+    ],
+} %}
 {%- for name in ['call', 'meeting', 'email', 'task'] %}
 {{ name }}s as (
     select *
     from (
         select
             {{ name }}_rows.*,
+            {%- for expr in parsed.get(name, []) %}
+            {{ expr }},
+            {%- endfor %}
             row_number() over (
                 partition by {{ name }}_rows.engagement_id
                 order by {{ name }}_rows._fivetran_synced desc nulls last
@@ -61,9 +74,9 @@ contacts as (
 -- contact ids landed only with a non-lead lifecycle stage: every other associated id is a lead (an id
 -- missing from the landed contacts stays a lead id)
 contact_only_ids as (
-    select id as contact_id
+    select contacts.id as contact_id
     from contacts
-    group by id
+    group by contacts.id
     having not max(case when {{ hubspot_is_lead_stage('contacts.property_lifecyclestage') }} then 1 else 0 end) = 1
 ),
 
@@ -125,24 +138,16 @@ final as (
         -- calls: milliseconds -> whole seconds; meetings: end - start; text that does not parse is passed
         -- on as it is, so staging quarantines the row as it would the contract's
         case
-            when calls.engagement_id is not null then
-                coalesce(
-                    cast(
-                        cast(
-                            round({{ dbt.safe_cast('calls.property_hs_call_duration', 'decimal(18, 3)') }} / 1000)
-                            as {{ dbt.type_int() }}
-                        ) as {{ dbt.type_string() }}
-                    ),
+            when calls.engagement_id is not null
+                then coalesce(
+                    cast(cast(round(calls.call_milliseconds / 1000) as {{ dbt.type_int() }}) as {{ dbt.type_string() }}),
                     cast(calls.property_hs_call_duration as {{ dbt.type_string() }})
                 )
-            when meetings.engagement_id is not null then
-                coalesce(
+            when meetings.engagement_id is not null
+                then coalesce(
                     cast(
-                        {{ dbt.datediff(
-                            dbt.safe_cast('cast(meetings.property_hs_meeting_start_time as ' ~ dbt.type_string() ~ ')', dbt.type_timestamp()),
-                            dbt.safe_cast('cast(meetings.property_hs_meeting_end_time as ' ~ dbt.type_string() ~ ')', dbt.type_timestamp()),
-                            'second',
-                        ) }} as {{ dbt.type_string() }}
+                        {{ dbt.datediff('meetings.started_at', 'meetings.ended_at', 'second') }}
+                        as {{ dbt.type_string() }}
                     ),
                     cast(meetings.property_hs_meeting_end_time as {{ dbt.type_string() }})
                 )

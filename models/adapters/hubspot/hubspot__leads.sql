@@ -4,7 +4,7 @@
 with
 
 contacts as (
-    select * from {{ crm_landed('hubspot', 'contact') }} as contact_rows
+    select contact_rows.* from {{ crm_landed('hubspot', 'contact') }} as contact_rows
 ),
 
 final as (

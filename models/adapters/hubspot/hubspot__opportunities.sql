@@ -8,23 +8,23 @@
 with
 
 deals as (
-    select * from {{ crm_landed('hubspot', 'deal') }} as deal_rows
+    select deal_rows.* from {{ crm_landed('hubspot', 'deal') }} as deal_rows
 ),
 
 pipeline_stages as (
-    select * from {{ crm_landed('hubspot', 'deal_pipeline_stage') }} as deal_pipeline_stage_rows
+    select deal_pipeline_stage_rows.* from {{ crm_landed('hubspot', 'deal_pipeline_stage') }} as deal_pipeline_stage_rows
 ),
 
 deal_companies as (
-    select * from {{ crm_landed('hubspot', 'deal_company') }} as deal_company_rows
+    select deal_company_rows.* from {{ crm_landed('hubspot', 'deal_company') }} as deal_company_rows
 ),
 
 deal_contacts as (
-    select * from {{ crm_landed('hubspot', 'deal_contact') }} as deal_contact_rows
+    select deal_contact_rows.* from {{ crm_landed('hubspot', 'deal_contact') }} as deal_contact_rows
 ),
 
 contacts as (
-    select * from {{ crm_landed('hubspot', 'contact') }} as contact_rows
+    select contact_rows.* from {{ crm_landed('hubspot', 'contact') }} as contact_rows
 ),
 
 -- one row per stage id: the latest synced, not deleted version
@@ -38,7 +38,7 @@ stages as (
             pipeline_stages.*,
             row_number() over (
                 partition by pipeline_stages.stage_id
-                order by pipeline_stages._fivetran_synced desc nulls last, pipeline_stages.label
+                order by pipeline_stages._fivetran_synced desc nulls last, pipeline_stages.label asc
             ) as version_rank
         from pipeline_stages
         where not {{ hubspot_is_true('pipeline_stages._fivetran_deleted') }}
@@ -57,9 +57,9 @@ deal_accounts as (
 -- contact ids landed only with a non-lead lifecycle stage: every other associated id is a lead (an id
 -- missing from the landed contacts stays a lead id, which staging then flags as not found)
 contact_only_ids as (
-    select id as contact_id
+    select contacts.id as contact_id
     from contacts
-    group by id
+    group by contacts.id
     having not max(case when {{ hubspot_is_lead_stage('contacts.property_lifecyclestage') }} then 1 else 0 end) = 1
 ),
 

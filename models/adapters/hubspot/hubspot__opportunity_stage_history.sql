@@ -5,15 +5,15 @@
 with
 
 stage_changes as (
-    select * from {{ crm_landed('hubspot', 'deal_stage') }} as deal_stage_rows
+    select deal_stage_rows.* from {{ crm_landed('hubspot', 'deal_stage') }} as deal_stage_rows
 ),
 
 pipeline_stages as (
-    select * from {{ crm_landed('hubspot', 'deal_pipeline_stage') }} as deal_pipeline_stage_rows
+    select deal_pipeline_stage_rows.* from {{ crm_landed('hubspot', 'deal_pipeline_stage') }} as deal_pipeline_stage_rows
 ),
 
 property_changes as (
-    select * from {{ crm_landed('hubspot', 'deal_property_history') }} as deal_property_history_rows
+    select deal_property_history_rows.* from {{ crm_landed('hubspot', 'deal_property_history') }} as deal_property_history_rows
 ),
 
 stages as (
@@ -25,7 +25,7 @@ stages as (
             pipeline_stages.*,
             row_number() over (
                 partition by pipeline_stages.stage_id
-                order by pipeline_stages._fivetran_synced desc nulls last, pipeline_stages.label
+                order by pipeline_stages._fivetran_synced desc nulls last, pipeline_stages.label asc
             ) as version_rank
         from pipeline_stages
         where not {{ hubspot_is_true('pipeline_stages._fivetran_deleted') }}
@@ -78,8 +78,8 @@ amounts_at as (
             on
                 stage_moments.deal_id = amount_changes.deal_id
                 and (
-                    coalesce(amount_changes.changed_text, '') = coalesce(stage_moments.entered_text, '')
-                    or amount_changes.changed_at <= stage_moments.entered_at
+                    coalesce(stage_moments.entered_text, '') = coalesce(amount_changes.changed_text, '')
+                    or stage_moments.entered_at >= amount_changes.changed_at
                 )
     ) as ranked_amounts
     where change_rank = 1

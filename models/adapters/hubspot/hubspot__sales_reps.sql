@@ -4,15 +4,15 @@
 with
 
 owners as (
-    select * from {{ crm_landed('hubspot', 'owner') }} as owner_rows
+    select owner_rows.* from {{ crm_landed('hubspot', 'owner') }} as owner_rows
 ),
 
 owner_teams as (
-    select * from {{ crm_landed('hubspot', 'owner_team') }} as owner_team_rows
+    select owner_team_rows.* from {{ crm_landed('hubspot', 'owner_team') }} as owner_team_rows
 ),
 
 teams as (
-    select * from {{ crm_landed('hubspot', 'team') }} as team_rows
+    select team_rows.* from {{ crm_landed('hubspot', 'team') }} as team_rows
 ),
 
 -- the name of each owner's primary team (the smallest name if a landing has several)
