@@ -21,7 +21,7 @@ final as (
         city,
         country_code,
         created_at,
-        updated_at
+        updated_at{{ crm_extra_columns_after('accounts') }}
     from kept_accounts
 )
 

@@ -19,7 +19,7 @@ final as (
         outcome,
         is_activity_type_missing,
         duration_seconds,
-        occurred_at
+        occurred_at{{ crm_extra_columns_after('activities') }}
     from kept_activities
 )
 

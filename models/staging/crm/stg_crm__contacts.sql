@@ -18,7 +18,7 @@ final as (
         is_account_missing,
         is_account_unresolved,
         created_at,
-        updated_at
+        updated_at{{ crm_extra_columns_after('contacts') }}
     from kept_contacts
 )
 

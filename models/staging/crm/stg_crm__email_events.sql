@@ -15,7 +15,7 @@ final as (
         lead_id,
         contact_id,
         event_type,
-        occurred_at
+        occurred_at{{ crm_extra_columns_after('email_events') }}
     from kept_events
 )
 

@@ -26,7 +26,7 @@ final as (
         country_code,
         resolved_created_at as created_at,
         converted_at,
-        updated_at
+        updated_at{{ crm_extra_columns_after('leads') }}
     from kept_leads
 )
 

@@ -17,7 +17,7 @@ final as (
         amount,
         currency_code,
         rate_to_reporting,
-        {{ to_reporting('amount') }} as amount_reporting
+        {{ to_reporting('amount') }} as amount_reporting{{ crm_extra_columns_after('marketing_spend') }}
     from kept_spend
 )
 

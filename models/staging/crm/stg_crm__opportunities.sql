@@ -37,7 +37,7 @@ final as (
         expected_close_date,
         resolved_closed_at as closed_at,
         is_closed_at_imputed,
-        updated_at
+        updated_at{{ crm_extra_columns_after('opportunities') }}
     from kept_opportunities
 )
 

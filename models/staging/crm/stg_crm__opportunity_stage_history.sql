@@ -20,7 +20,7 @@ final as (
         currency_code,
         rate_to_reporting,
         {{ to_reporting('amount') }} as amount_reporting,
-        entered_at
+        entered_at{{ crm_extra_columns_after('opportunity_stage_history') }}
     from kept_history
 )
 

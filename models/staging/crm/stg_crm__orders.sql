@@ -25,7 +25,7 @@ final as (
         resolved_invoiced_at as invoiced_at,
         cancelled_at,
         refunded_at,
-        updated_at
+        updated_at{{ crm_extra_columns_after('orders') }}
     from kept_orders
 )
 

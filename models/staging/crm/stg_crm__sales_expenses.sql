@@ -16,7 +16,7 @@ final as (
         amount,
         currency_code,
         rate_to_reporting,
-        {{ to_reporting('amount') }} as amount_reporting
+        {{ to_reporting('amount') }} as amount_reporting{{ crm_extra_columns_after('sales_expenses') }}
     from kept_expenses
 )
 

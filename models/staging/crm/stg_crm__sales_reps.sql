@@ -17,7 +17,7 @@ final as (
         role,
         hired_date,
         left_date,
-        updated_at
+        updated_at{{ crm_extra_columns_after('sales_reps') }}
     from kept_reps
 )
 

@@ -22,7 +22,7 @@ final as (
             else target_value
         end as target_value_reporting,
         period_start,
-        period_end
+        period_end{{ crm_extra_columns_after('sales_targets') }}
     from kept_targets
 )
 

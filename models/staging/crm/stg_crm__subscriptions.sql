@@ -19,7 +19,7 @@ final as (
         rate_to_reporting,
         {{ to_reporting('mrr') }} as mrr_reporting,
         started_at,
-        ended_at
+        ended_at{{ crm_extra_columns_after('subscriptions') }}
     from kept_subscriptions
 )
 
