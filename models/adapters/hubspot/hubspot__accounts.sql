@@ -2,7 +2,7 @@
 with
 
 companies as (
-    select company_rows.* from {{ crm_landed('hubspot', 'company') }} as company_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'company') }} as landed_rows
 ),
 
 final as (

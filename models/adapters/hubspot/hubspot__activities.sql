@@ -6,39 +6,39 @@
 with
 
 engagements as (
-    select engagement_rows.* from {{ crm_landed('hubspot', 'engagement') }} as engagement_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'engagement') }} as landed_rows
 ),
 
 call_rows as (
-    select engagement_call_rows.* from {{ crm_landed('hubspot', 'engagement_call') }} as engagement_call_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'engagement_call') }} as landed_rows
 ),
 
 meeting_rows as (
-    select engagement_meeting_rows.* from {{ crm_landed('hubspot', 'engagement_meeting') }} as engagement_meeting_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'engagement_meeting') }} as landed_rows
 ),
 
 email_rows as (
-    select engagement_email_rows.* from {{ crm_landed('hubspot', 'engagement_email') }} as engagement_email_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'engagement_email') }} as landed_rows
 ),
 
 task_rows as (
-    select engagement_task_rows.* from {{ crm_landed('hubspot', 'engagement_task') }} as engagement_task_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'engagement_task') }} as landed_rows
 ),
 
 contact_links as (
-    select engagement_contact_rows.* from {{ crm_landed('hubspot', 'engagement_contact') }} as engagement_contact_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'engagement_contact') }} as landed_rows
 ),
 
 company_links as (
-    select engagement_company_rows.* from {{ crm_landed('hubspot', 'engagement_company') }} as engagement_company_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'engagement_company') }} as landed_rows
 ),
 
 deal_links as (
-    select engagement_deal_rows.* from {{ crm_landed('hubspot', 'engagement_deal') }} as engagement_deal_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'engagement_deal') }} as landed_rows
 ),
 
 contacts as (
-    select contact_rows.* from {{ crm_landed('hubspot', 'contact') }} as contact_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'contact') }} as landed_rows
 ),
 
 -- the per-type tables hold the current details: one row per engagement (the latest synced)
@@ -140,7 +140,10 @@ final as (
         case
             when calls.engagement_id is not null
                 then coalesce(
-                    cast(cast(round(calls.call_milliseconds / 1000) as {{ dbt.type_int() }}) as {{ dbt.type_string() }}),
+                    cast(
+                        cast(round(calls.call_milliseconds / 1000) as {{ dbt.type_int() }})
+                        as {{ dbt.type_string() }}
+                    ),
                     cast(calls.property_hs_call_duration as {{ dbt.type_string() }})
                 )
             when meetings.engagement_id is not null

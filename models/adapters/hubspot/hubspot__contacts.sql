@@ -4,7 +4,7 @@
 with
 
 contacts as (
-    select contact_rows.* from {{ crm_landed('hubspot', 'contact') }} as contact_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'contact') }} as landed_rows
 ),
 
 final as (

@@ -8,23 +8,23 @@
 with
 
 deals as (
-    select deal_rows.* from {{ crm_landed('hubspot', 'deal') }} as deal_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'deal') }} as landed_rows
 ),
 
 pipeline_stages as (
-    select deal_pipeline_stage_rows.* from {{ crm_landed('hubspot', 'deal_pipeline_stage') }} as deal_pipeline_stage_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'deal_pipeline_stage') }} as landed_rows
 ),
 
 deal_companies as (
-    select deal_company_rows.* from {{ crm_landed('hubspot', 'deal_company') }} as deal_company_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'deal_company') }} as landed_rows
 ),
 
 deal_contacts as (
-    select deal_contact_rows.* from {{ crm_landed('hubspot', 'deal_contact') }} as deal_contact_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'deal_contact') }} as landed_rows
 ),
 
 contacts as (
-    select contact_rows.* from {{ crm_landed('hubspot', 'contact') }} as contact_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'contact') }} as landed_rows
 ),
 
 -- one row per stage id: the latest synced, not deleted version

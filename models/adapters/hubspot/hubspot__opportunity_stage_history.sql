@@ -5,15 +5,15 @@
 with
 
 stage_changes as (
-    select deal_stage_rows.* from {{ crm_landed('hubspot', 'deal_stage') }} as deal_stage_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'deal_stage') }} as landed_rows
 ),
 
 pipeline_stages as (
-    select deal_pipeline_stage_rows.* from {{ crm_landed('hubspot', 'deal_pipeline_stage') }} as deal_pipeline_stage_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'deal_pipeline_stage') }} as landed_rows
 ),
 
 property_changes as (
-    select deal_property_history_rows.* from {{ crm_landed('hubspot', 'deal_property_history') }} as deal_property_history_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'deal_property_history') }} as landed_rows
 ),
 
 stages as (

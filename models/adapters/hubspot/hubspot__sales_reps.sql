@@ -4,15 +4,15 @@
 with
 
 owners as (
-    select owner_rows.* from {{ crm_landed('hubspot', 'owner') }} as owner_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'owner') }} as landed_rows
 ),
 
 owner_teams as (
-    select owner_team_rows.* from {{ crm_landed('hubspot', 'owner_team') }} as owner_team_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'owner_team') }} as landed_rows
 ),
 
 teams as (
-    select team_rows.* from {{ crm_landed('hubspot', 'team') }} as team_rows
+    select landed_rows.* from {{ crm_landed('hubspot', 'team') }} as landed_rows
 ),
 
 -- the name of each owner's primary team (the smallest name if a landing has several)
