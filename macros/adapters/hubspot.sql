@@ -67,9 +67,12 @@
     '{{ name | replace("'", "''") }}'
 {%- endmacro %}
 
-{#- Pass-through: every landed column of the object that is not a column of the contract table (nor
-    source_relation) follows the contract columns, under its landed name, so custom fields survive the
-    adapter. Introspected at run time; nothing inside unit tests or for an absent object. -#}
+{#- Pass-through: the landed columns of the object that the adapter does not read (a portal's custom
+    properties, columns Fivetran adds) follow the contract columns under their landed names, so custom fields
+    survive the adapter (and staging carries them on, docs/staging_rules.md "Extra columns"). Not passed:
+    the columns the landed shape declares (the adapter reads them into contract columns), the ones
+    hubspot_column_map reads, and names a contract column or source_relation already holds. Introspected at
+    run time; nothing inside unit tests or for an absent object. -#}
 {% macro hubspot_extra_columns(object_name, relation_alias, table_name) -%}
     {%- set rel = source('hubspot', object_name) -%}
     {%- if not execute or crm_in_unit_test() -%}{{ return('') }}{%- endif -%}
@@ -77,6 +80,10 @@
     {%- if found is none -%}{{ return('') }}{%- endif -%}
     {%- set taken = ['source_relation'] -%}
     {%- for name, data_type in crm_contract_table(table_name).columns -%}{%- do taken.append(name) -%}{%- endfor -%}
+    {%- for name, data_type in crm_landed_columns('hubspot', object_name) -%}{%- do taken.append(name | lower) -%}{%- endfor -%}
+    {%- for mapped in ((var('hubspot_column_map', {}) or {}).get(table_name) or {}).values() -%}
+        {%- do taken.append(mapped | string | lower) -%}
+    {%- endfor -%}
     {%- for col in adapter.get_columns_in_relation(found) if (col.name | lower) not in taken %},
         {{ relation_alias }}.{{ adapter.quote(col.name) }} as {{ adapter.quote(col.name | lower) }}
     {%- endfor -%}
