@@ -21,7 +21,8 @@ final as (
         city,
         country_code,
         created_at,
-        updated_at{{ crm_extra_columns_after('accounts') }}
+        updated_at
+        {{ crm_extra_columns_after('accounts') }}  -- noqa: LT02
     from kept_accounts
 )
 

@@ -19,7 +19,8 @@ final as (
         outcome,
         is_activity_type_missing,
         duration_seconds,
-        occurred_at{{ crm_extra_columns_after('activities') }}
+        occurred_at
+        {{ crm_extra_columns_after('activities') }}  -- noqa: LT02
     from kept_activities
 )
 

@@ -18,7 +18,8 @@ final as (
         is_account_missing,
         is_account_unresolved,
         created_at,
-        updated_at{{ crm_extra_columns_after('contacts') }}
+        updated_at
+        {{ crm_extra_columns_after('contacts') }}  -- noqa: LT02
     from kept_contacts
 )
 

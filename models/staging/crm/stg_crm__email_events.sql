@@ -15,7 +15,8 @@ final as (
         lead_id,
         contact_id,
         event_type,
-        occurred_at{{ crm_extra_columns_after('email_events') }}
+        occurred_at
+        {{ crm_extra_columns_after('email_events') }}  -- noqa: LT02
     from kept_events
 )
 

@@ -26,7 +26,8 @@ final as (
         country_code,
         resolved_created_at as created_at,
         converted_at,
-        updated_at{{ crm_extra_columns_after('leads') }}
+        updated_at
+        {{ crm_extra_columns_after('leads') }}  -- noqa: LT02
     from kept_leads
 )
 

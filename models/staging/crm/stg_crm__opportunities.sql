@@ -37,7 +37,8 @@ final as (
         expected_close_date,
         resolved_closed_at as closed_at,
         is_closed_at_imputed,
-        updated_at{{ crm_extra_columns_after('opportunities') }}
+        updated_at
+        {{ crm_extra_columns_after('opportunities') }}  -- noqa: LT02
     from kept_opportunities
 )
 

@@ -20,7 +20,8 @@ final as (
         currency_code,
         rate_to_reporting,
         {{ to_reporting('amount') }} as amount_reporting,
-        entered_at{{ crm_extra_columns_after('opportunity_stage_history') }}
+        entered_at
+        {{ crm_extra_columns_after('opportunity_stage_history') }}  -- noqa: LT02
     from kept_history
 )
 

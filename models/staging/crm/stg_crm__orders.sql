@@ -25,7 +25,8 @@ final as (
         resolved_invoiced_at as invoiced_at,
         cancelled_at,
         refunded_at,
-        updated_at{{ crm_extra_columns_after('orders') }}
+        updated_at
+        {{ crm_extra_columns_after('orders') }}  -- noqa: LT02
     from kept_orders
 )
 

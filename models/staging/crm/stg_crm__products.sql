@@ -18,7 +18,8 @@ final as (
         rate_to_reporting,
         {{ to_reporting('list_price') }} as list_price_reporting,
         {{ to_reporting('unit_cost') }} as unit_cost_reporting,
-        updated_at{{ crm_extra_columns_after('products') }}
+        updated_at
+        {{ crm_extra_columns_after('products') }}  -- noqa: LT02
     from kept_products
 )
 

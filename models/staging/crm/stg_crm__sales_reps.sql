@@ -17,7 +17,8 @@ final as (
         role,
         hired_date,
         left_date,
-        updated_at{{ crm_extra_columns_after('sales_reps') }}
+        updated_at
+        {{ crm_extra_columns_after('sales_reps') }}  -- noqa: LT02
     from kept_reps
 )
 

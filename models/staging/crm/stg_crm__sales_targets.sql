@@ -22,7 +22,8 @@ final as (
             else target_value
         end as target_value_reporting,
         period_start,
-        period_end{{ crm_extra_columns_after('sales_targets') }}
+        period_end
+        {{ crm_extra_columns_after('sales_targets') }}  -- noqa: LT02
     from kept_targets
 )
 

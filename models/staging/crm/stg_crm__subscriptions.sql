@@ -19,7 +19,8 @@ final as (
         rate_to_reporting,
         {{ to_reporting('mrr') }} as mrr_reporting,
         started_at,
-        ended_at{{ crm_extra_columns_after('subscriptions') }}
+        ended_at
+        {{ crm_extra_columns_after('subscriptions') }}  -- noqa: LT02
     from kept_subscriptions
 )
 
