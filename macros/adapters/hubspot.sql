@@ -72,7 +72,8 @@
     survive the adapter (and staging carries them on, docs/staging_rules.md "Extra columns"). Not passed:
     the columns the landed shape declares (the adapter reads them into contract columns), the ones
     hubspot_column_map reads, and names a contract column or source_relation already holds. Introspected at
-    run time; nothing inside unit tests or for an absent object. -#}
+    run time; nothing inside unit tests or for an absent object. Write the call on its own line after
+    source_relation, with `-- noqa: LT02` (sqlfluff cannot place the indent of a line that renders empty). -#}
 {% macro hubspot_extra_columns(object_name, relation_alias, table_name) -%}
     {%- set rel = source('hubspot', object_name) -%}
     {%- if not execute or crm_in_unit_test() -%}{{ return('') }}{%- endif -%}
@@ -84,7 +85,7 @@
     {%- for mapped in ((var('hubspot_column_map', {}) or {}).get(table_name) or {}).values() -%}
         {%- do taken.append(mapped | string | lower) -%}
     {%- endfor -%}
-    {%- for col in adapter.get_columns_in_relation(found) if (col.name | lower) not in taken %},
-        {{ relation_alias }}.{{ adapter.quote(col.name) }} as {{ adapter.quote(col.name | lower) }}
+    {%- for col in adapter.get_columns_in_relation(found) if (col.name | lower) not in taken -%}
+        , {{ relation_alias }}.{{ adapter.quote(col.name) }} as {{ adapter.quote(col.name | lower) }}
     {%- endfor -%}
 {%- endmacro %}

@@ -19,7 +19,7 @@ final as (
         {{ hubspot_field('accounts', 'updated_at', 'property_hs_lastmodifieddate', 'companies') }} as updated_at,
         {{ hubspot_is_deleted('companies') }} as is_deleted,
         {{ hubspot_source_relation() }} as source_relation
-        {{- hubspot_extra_columns('company', 'companies', 'accounts') }}
+        {{ hubspot_extra_columns('company', 'companies', 'accounts') }}  -- noqa: LT02
     from companies
 )
 

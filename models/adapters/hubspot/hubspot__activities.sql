@@ -163,7 +163,7 @@ final as (
         ) as outcome,
         {{ hubspot_is_deleted('engagements') }} as is_deleted,
         {{ hubspot_source_relation() }} as source_relation
-        {{- hubspot_extra_columns('engagement', 'engagements', 'activities') }}
+        {{ hubspot_extra_columns('engagement', 'engagements', 'activities') }}  -- noqa: LT02
     from engagements
     left join calls on engagements.id = calls.engagement_id
     left join meetings on engagements.id = meetings.engagement_id

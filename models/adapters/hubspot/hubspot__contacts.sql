@@ -20,7 +20,7 @@ final as (
         {{ hubspot_field('contacts', 'updated_at', 'property_lastmodifieddate', 'contacts') }} as updated_at,
         {{ hubspot_is_deleted('contacts') }} as is_deleted,
         {{ hubspot_source_relation() }} as source_relation
-        {{- hubspot_extra_columns('contact', 'contacts', 'contacts') }}
+        {{ hubspot_extra_columns('contact', 'contacts', 'contacts') }}  -- noqa: LT02
     from contacts
     where not {{ hubspot_is_lead_stage('contacts.property_lifecyclestage') }}
 )

@@ -38,7 +38,7 @@ final as (
         {{ hubspot_field('leads', 'updated_at', 'property_lastmodifieddate', 'contacts') }} as updated_at,
         {{ hubspot_is_deleted('contacts') }} as is_deleted,
         {{ hubspot_source_relation() }} as source_relation
-        {{- hubspot_extra_columns('contact', 'contacts', 'leads') }}
+        {{ hubspot_extra_columns('contact', 'contacts', 'leads') }}  -- noqa: LT02
     from contacts
     where {{ hubspot_is_lead_stage('contacts.property_lifecyclestage') }}
 )

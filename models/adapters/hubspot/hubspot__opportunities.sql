@@ -103,7 +103,7 @@ final as (
         {{ hubspot_is_deleted('deals') }} as is_deleted,
         {{ hubspot_source_relation() }} as source_relation,
         stages.probability as hubspot_stage_probability
-        {{- hubspot_extra_columns('deal', 'deals', 'opportunities') }}
+        {{ hubspot_extra_columns('deal', 'deals', 'opportunities') }}  -- noqa: LT02
     from deals
     left join stages
         on deals.deal_pipeline_stage_id = stages.stage_id

@@ -93,7 +93,7 @@ final as (
         amounts_at.amount_text as amount,
         stage_changes.source_id as changed_by_rep_id,
         {{ hubspot_source_relation() }} as source_relation
-        {{- hubspot_extra_columns('deal_stage', 'stage_changes', 'opportunity_stage_history') }}
+        {{ hubspot_extra_columns('deal_stage', 'stage_changes', 'opportunity_stage_history') }}  -- noqa: LT02
     from stage_changes
     left join stages
         on stage_changes.value = stages.stage_id

@@ -46,7 +46,7 @@ final as (
         {{ hubspot_field('sales_reps', 'left_date', 'left_date', 'owners') }} as left_date,
         {{ hubspot_field('sales_reps', 'updated_at', 'updated_at', 'owners') }} as updated_at,
         {{ hubspot_source_relation() }} as source_relation
-        {{- hubspot_extra_columns('owner', 'owners', 'sales_reps') }}
+        {{ hubspot_extra_columns('owner', 'owners', 'sales_reps') }}  -- noqa: LT02
     from owners
     left join primary_teams
         on owners.owner_id = primary_teams.owner_id
