@@ -69,6 +69,11 @@ dbt-test: venv ## dbt build on the sample into warehouse/test.duckdb: models, da
 
 sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against the test database)
 	SALES_KPIS_DUCKDB_PATH=$(TEST_DB) $(BIN)/sqlfluff lint models analyses tests --processes 2
+	@# the CRM adapters are enabled only in their CRM's build: each folder is linted compiled as one
+	for crm in salesforce hubspot; do \
+		SALES_KPIS_DUCKDB_PATH=$(TEST_DB) $(BIN)/sqlfluff lint models/adapters/$$crm \
+			--config models/adapters/$$crm/sqlfluff.cfg || exit 1; \
+	done
 
 pytest: venv bi-readers ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15

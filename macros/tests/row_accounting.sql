@@ -25,7 +25,8 @@
     with
 
     landed_counts as (
-        {%- for object_name in landed %}
+        {#- (with crm_source contract the adapter models, and so this test, are disabled: read nothing) #}
+        {%- for object_name in (landed if crm != 'contract' else []) %}
         select count(*) as landed_rows
         from {{ crm_landed(crm, object_name) }} as landed_rows
         {%- if landed_where %}

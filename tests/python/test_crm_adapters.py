@@ -95,6 +95,9 @@ def _run(shape: str, raw_dir: Path, root: Path) -> ShapeRun:
             str(raw_dir),
             "--crm-source",
             shape,
+            # freshness is not the subject: the small data set's sparse tables are older than 72 h at its
+            # as-of date
+            "--allow-stale",
             "-q",
         ],
         cwd=PROJECT_ROOT,
@@ -139,7 +142,7 @@ def test_crm_build_publishes(runs: dict[str, ShapeRun], crm: str) -> None:
     record = run.record()
     assert record["status"] == "published", record.get("error")
     # the adapter's own data tests ran in that build (row preservation at least)
-    assert record["dbt_counts"].get("test", 0) > 0
+    assert record["dbt_counts"]["test"].get("pass", 0) > 700
 
 
 @pytest.mark.parametrize("crm", CRM_SOURCES)
