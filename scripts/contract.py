@@ -61,4 +61,35 @@ def load_contract(path: Path = SOURCES_FILE) -> dict[str, Table]:
     return tables
 
 
+CRM_SOURCES: tuple[str, ...] = ("salesforce", "hubspot")
+"""The CRMs with a source adapter (models/adapters/<crm>/; var crm_source)."""
+
+
+def landed_sources_file(crm: str) -> Path:
+    """The sources file declaring a CRM's landed tables (the machine-readable landed shape)."""
+    if crm not in CRM_SOURCES:
+        raise ValueError(f"unknown CRM {crm!r}: expected one of {', '.join(CRM_SOURCES)}")
+    return PROJECT_ROOT / "models" / "adapters" / crm / f"_{crm}__sources.yml"
+
+
+@cache
+def load_landed_shape(crm: str) -> dict[str, Table]:
+    """Return a CRM's landed tables (objects) by name, as its adapter's sources file declares them.
+
+    meta.required_object marks the objects a load must have; meta.landed_key lists key columns the file
+    must hold (none by default: the adapter's tests check keys)."""
+    doc = yaml.safe_load(landed_sources_file(crm).read_text(encoding="utf-8"))
+    source = next(s for s in doc["sources"] if s["name"] == crm)
+    tables: dict[str, Table] = {}
+    for t in source["tables"]:
+        meta = t.get("meta", {})
+        tables[t["name"]] = Table(
+            name=t["name"],
+            key=tuple(meta.get("landed_key", [])),
+            required=bool(meta.get("required_object", False)),
+            columns=tuple(Column(c["name"], c.get("data_type") or "varchar") for c in t.get("columns", [])),
+        )
+    return tables
+
+
 REQUIRED_TABLES: tuple[str, ...] = ("sales_reps", "accounts", "opportunities")

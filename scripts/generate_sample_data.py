@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from scripts.contract import PROJECT_ROOT, load_contract
+from scripts.contract import CRM_SOURCES, PROJECT_ROOT, load_contract
 from scripts.sampledata.config import (
     DEFAULT_ACCOUNTS,
     DEFAULT_END_DATE,
@@ -38,6 +39,7 @@ from scripts.sampledata.config import (
     GeneratorConfig,
 )
 from scripts.sampledata.output import write_sample
+from scripts.sampledata.shapes import render_shape
 from scripts.sampledata.writer import DEFAULT_CHUNK_ROWS, FORMATS
 
 log = logging.getLogger("generate_sample_data")
@@ -171,6 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="processes that build shards in parallel (data sets over 25,000 accounts); the files do not "
         "depend on it (default: the CPUs available, at most 8)",
     )
+    parser.add_argument(
+        "--shape",
+        choices=("contract", *CRM_SOURCES),
+        default="contract",
+        help="write the company as a CRM's landed tables (Salesforce / HubSpot objects as an extract-load "
+        "tool lands them, plus contract files for what the CRM lacks; CSV only) instead of the contract's "
+        "tables (default: contract; docs/crm_adapters.md)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -212,6 +222,16 @@ def main(argv: list[str] | None = None) -> int:
         config.months,
         config.end_date,
     )
+    if args.shape != "contract":
+        if args.format != "csv":
+            log.error("--shape %s writes CSV files only", args.shape)
+            return 2
+        with tempfile.TemporaryDirectory(prefix="sample_contract_") as tmp:
+            manifest = write_sample(config, Path(tmp), "csv", tables, args.chunk_rows, args.workers)
+            shaped = render_shape(args.shape, Path(tmp), args.out)
+        written = ", ".join(f"{name} {rows}" for name, rows in sorted(shaped.items()))
+        log.info("Wrote the %s shape to %s: %s", args.shape, args.out, written)
+        return 0
     manifest = write_sample(config, args.out, args.format, tables, args.chunk_rows, args.workers)
     log.info(
         "Wrote %d tables, %d rows, %d messy injections to %s in %.1f s",

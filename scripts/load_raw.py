@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.contract import REQUIRED_TABLES, Table, load_contract
+from scripts.contract import CRM_SOURCES, REQUIRED_TABLES, Table, load_contract, load_landed_shape
 from scripts.rawfiles.csvfile import FIRST_LINES_REPORTED, AccountingError, Reject, check_accounting, load_csv
 from scripts.rawfiles.headers import HeaderError, HeaderMatch, load_column_map, match_header
 from scripts.rawfiles.parquet import ParquetTypeError, check_parquet
@@ -123,7 +123,7 @@ def quote_name(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _column_map(raw_dir: Path, column_map: Path | None) -> dict[str, dict[str, str]]:
+def _column_map(raw_dir: Path, column_map: Path | None, tables: set[str]) -> dict[str, dict[str, str]]:
     path = column_map or raw_dir / COLUMN_MAP_NAME
     if column_map is None and not path.exists():
         return {}
@@ -131,7 +131,7 @@ def _column_map(raw_dir: Path, column_map: Path | None) -> dict[str, dict[str, s
         mapping = load_column_map(path)
     except HeaderError as exc:
         raise LoadError(str(exc)) from exc
-    unknown = sorted(set(mapping) - set(load_contract()))
+    unknown = sorted(set(mapping) - tables)
     if unknown:
         raise LoadError(f"column map {path}: unknown table(s) {', '.join(unknown)}")
     log.info("column map: %s", path)
@@ -228,37 +228,58 @@ def load_directory(
     max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     column_map: Path | None = None,
     allow_outside_links: bool = False,
+    crm_source: str = "contract",
+    landed_schema: str | None = None,
 ) -> LoadReport:
-    """Replace `schema` in `database` with the contract tables found in `raw_dir`."""
+    """Replace `schema` in `database` with the contract tables found in `raw_dir`.
+
+    With a CRM (`crm_source`, e.g. salesforce), files named after that CRM's landed objects (its adapter's
+    sources file) go into `landed_schema` (default raw_<crm>), replaced in the same transaction, with the
+    same accounting; files named after contract tables still go into `schema` (data the CRM lacks)."""
     if not raw_dir.is_dir():
         raise LoadError(f"raw directory not found: {raw_dir}")
     if not 0 <= max_rejected_share <= 1:
         raise LoadError(f"the share of rejected lines must be between 0 and 1, got {max_rejected_share}")
     contract = load_contract()
+    landed: dict[str, Table] = {}
+    landed_sql = None
+    if crm_source != "contract":
+        if crm_source not in CRM_SOURCES:
+            raise LoadError(f"unknown CRM source {crm_source!r}: expected contract, {', '.join(CRM_SOURCES)}")
+        landed = load_landed_shape(crm_source)
+        landed_sql = quote_identifier(landed_schema or f"raw_{crm_source}")
+        if landed_sql == quote_identifier(schema):
+            raise LoadError(f"the landed schema must differ from the raw schema {schema}")
+    tables = {**landed, **contract}
     schema_sql = quote_identifier(schema)
     try:
-        files, ignored = find_table_files(raw_dir, set(contract), allow_outside_links)
+        files, ignored = find_table_files(raw_dir, set(tables), allow_outside_links)
     except RawFileError as exc:
         raise LoadError(str(exc)) from exc
-    missing_required = [t for t in REQUIRED_TABLES if t not in files]
+    required = [t for t, spec in landed.items() if spec.required] if landed else list(REQUIRED_TABLES)
+    missing_required = [t for t in required if t not in files]
     if missing_required:
-        hint = f"; files matching no contract table: {', '.join(ignored)}" if ignored else ""
+        kind = "landed" if landed else "contract"
+        hint = f"; files matching no {kind} table: {', '.join(ignored)}" if ignored else ""
         raise LoadError(
             f"{raw_dir} lacks required table(s) {', '.join(missing_required)} "
             f"(expected files such as {missing_required[0]}.csv, .csv.gz or .parquet){hint}"
         )
-    mapping = _column_map(raw_dir, column_map)
+    mapping = _column_map(raw_dir, column_map, set(tables))
     report = LoadReport(ignored_files=ignored)
-    report.absent = [t for t in contract if t not in files]
+    report.absent = [t for t in (landed or contract) if t not in files]
     database.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="load_raw_") as tmp, duckdb.connect(str(database)) as con:
         con.execute("set TimeZone = 'UTC'")
         con.execute("begin transaction")
-        con.execute(f"drop schema if exists {schema_sql} cascade")
-        con.execute(f"create schema {schema_sql}")
+        for target_schema in (schema_sql, landed_sql):
+            if target_schema is not None:
+                con.execute(f"drop schema if exists {target_schema} cascade")
+                con.execute(f"create schema {target_schema}")
         for table_name, path in files.items():
-            table = contract[table_name]
-            target = f"{schema_sql}.{quote_identifier(table_name)}"
+            table = tables[table_name]
+            target_schema = landed_sql if table_name in landed else schema_sql
+            target = f"{target_schema}.{quote_identifier(table_name)}"
             if path.name.lower().endswith(".parquet"):
                 accounting, match = _load_parquet_file(con, target, table, path, mapping.get(table_name, {}))
                 rejects: list[Reject] = []
@@ -279,7 +300,9 @@ def load_directory(
             if rejects:
                 report.rejects[table_name] = rejects
         _check_rejected_share(report, max_rejected_share)
-        _write_accounting(con, schema_sql, report)
+        _write_accounting(con, schema_sql, report, [t for t in report.accounting if t in contract])
+        if landed_sql is not None:
+            _write_accounting(con, landed_sql, report, [t for t in report.accounting if t in landed])
         con.execute("commit")
     return report
 
@@ -328,8 +351,10 @@ def _check_rejected_share(report: LoadReport, max_share: float) -> None:
         )
 
 
-def _write_accounting(con: duckdb.DuckDBPyConnection, schema_sql: str, report: LoadReport) -> None:
-    """`_load_files` (one row per file) and `_load_rejects` (one row per rejected record)."""
+def _write_accounting(
+    con: duckdb.DuckDBPyConnection, schema_sql: str, report: LoadReport, tables: list[str]
+) -> None:
+    """`_load_files` (one row per file) and `_load_rejects` (one row per rejected record) of `tables`."""
     con.execute(
         f"create table {schema_sql}.{FILES_TABLE} (table_name varchar, file_name varchar, "
         "file_format varchar, records_in_file bigint, loaded_records bigint, rejected_records bigint, "
@@ -351,6 +376,7 @@ def _write_accounting(con: duckdb.DuckDBPyConnection, schema_sql: str, report: L
             ", ".join(f"{k} -> {v}" for k, v in a.mapped_headers.items()) or None,
         )
         for a in report.accounting.values()
+        if a.table in tables
     ]
     _insert(con, f"{schema_sql}.{FILES_TABLE}", files)
     con.execute(
@@ -360,6 +386,7 @@ def _write_accounting(con: duckdb.DuckDBPyConnection, schema_sql: str, report: L
     rows = [
         (table, report.files[table], r.line, r.lines, r.reason, r.detail, r.raw_text)
         for table, rejects in report.rejects.items()
+        if table in tables
         for r in rejects
     ]
     _insert(con, f"{schema_sql}.{REJECTS_TABLE}", rows)
@@ -425,6 +452,22 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_crm_options(parser: argparse.ArgumentParser) -> None:
+    """Options for raw directories holding a CRM's landed tables (loader, pipeline)."""
+    parser.add_argument(
+        "--crm-source",
+        choices=("contract", *CRM_SOURCES),
+        default="contract",
+        help="shape of the raw files: the contract's tables (default), or a CRM's landed objects "
+        "(docs/crm_adapters.md); sets dbt var crm_source",
+    )
+    parser.add_argument(
+        "--landed-schema",
+        default=None,
+        help="schema for a CRM's landed tables (default raw_<crm>); dbt var crm_landed_schema",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -440,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--schema", default=DEFAULT_SCHEMA, help="raw schema to replace (default: raw)")
     add_load_options(parser)
+    add_crm_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -459,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         quote_identifier(args.schema)
+        if args.landed_schema is not None:
+            quote_identifier(args.landed_schema)
         check_database(args.database or default_database())
     except LoadError as exc:
         log.error("%s", exc)
@@ -473,6 +519,8 @@ def main(argv: list[str] | None = None) -> int:
             else args.max_rejected_share,
             column_map=args.column_map,
             allow_outside_links=args.allow_outside_links,
+            crm_source=args.crm_source,
+            landed_schema=args.landed_schema,
         )
     except LoadError as exc:
         log.error("%s", exc)

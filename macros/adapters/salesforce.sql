@@ -1,8 +1,9 @@
 {#- The Salesforce adapter: Salesforce objects as Fivetran lands them -> the raw contract tables.
     Mapping rules: docs/crm_salesforce.md. Landed shape: models/adapters/salesforce/_salesforce__sources.yml. -#}
 
-{#- The contract tables the Salesforce adapter provides (crm_source() reads ref('salesforce__<table>') for
-    these; every other contract table still comes from the contract-shaped raw schema). -#}
+{#- The contract tables the Salesforce adapter provides (models/adapters/salesforce/salesforce__<table>.sql).
+    crm_source() reads these from the adapter when var crm_source is 'salesforce'; every other contract
+    table is read from the raw schema as usual (docs/crm_salesforce.md). -#}
 {% macro salesforce_contract_tables() -%}
     {%- set tables = [
         'sales_reps', 'accounts', 'contacts', 'leads', 'opportunities', 'opportunity_stage_history',
@@ -56,8 +57,7 @@
 
 {#- Which connection a row came from: the landed schema's name, as a quoted literal. -#}
 {% macro salesforce_source_relation() -%}
-    {%- set name = var('crm_landed_schema', 'raw_salesforce') | string -%}
-    '{{ name | replace("'", "''") }}'
+    '{{ crm_landed_schema() }}'
 {%- endmacro %}
 
 {#- Salesforce booleans land typed (Fivetran) or as text (CSV): true when the value reads as true. -#}

@@ -249,7 +249,9 @@
     {%- set canonical = {'decimal': '.', 'thousands': '', 'date_order': 'YMD', 'timezone': declared.timezone} -%}
     {%- set raw_types = {} -%}
     {%- if execute and not crm_in_unit_test() and crm_table_exists(table_name) -%}
-        {%- for col in adapter.get_columns_in_relation(source('crm', table_name)) -%}
+        {%- set adapter_model = crm_adapter_model(table_name) -%}
+        {%- set relation = ref(adapter_model) if adapter_model is not none else source('crm', table_name) -%}
+        {%- for col in adapter.get_columns_in_relation(relation) -%}
             {%- do raw_types.update({col.name | lower: col.dtype | lower}) -%}
         {%- endfor -%}
     {%- endif -%}

@@ -21,6 +21,8 @@
 {% macro crm_table_exists(table_name) -%}
     {%- set rel = source('crm', table_name) -%}
     {%- if not execute or crm_in_unit_test() -%}{{ return(true) }}{%- endif -%}
+    {#- a table a CRM adapter provides is always there (its model reads an absent optional object as empty) -#}
+    {%- if crm_adapter_model(table_name) is not none -%}{{ return(true) }}{%- endif -%}
     {%- set found = adapter.get_relation(database=rel.database, schema=rel.schema, identifier=rel.identifier) -%}
     {%- if found is none and crm_contract_table(table_name).required -%}
         {{ exceptions.raise_compiler_error(
@@ -52,10 +54,15 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The raw table to select from: the source relation, or an empty stand-in when the table is absent. -#}
+{#- The raw table to select from: the CRM adapter's model when var crm_source names a CRM whose adapter
+    provides the table (macros/adapters/), else the source relation, or an empty stand-in when the table
+    is absent. -#}
 {% macro crm_source(table_name) -%}
     {%- set rel = source('crm', table_name) -%}
-    {%- if crm_table_exists(table_name) -%}
+    {%- set adapter_model = crm_adapter_model(table_name) -%}
+    {%- if adapter_model is not none -%}
+        {{ ref(adapter_model) }}
+    {%- elif crm_table_exists(table_name) -%}
         {{ rel }}
     {%- else -%}
         ({{ crm_empty_table(table_name) }})

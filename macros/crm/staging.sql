@@ -15,8 +15,11 @@
     required: columns that must be present. -#}
 {% macro crm_typed_rows(table_name, lower=[], upper=[], collapse=[], required=[]) -%}
     {%- if not execute -%}
-        {#- Parsing: the graph is not built yet; only record the dependency on the source. -#}
+        {#- Parsing: the graph is not built yet; only record the dependencies on the source (and on the
+            CRM adapter's model when var crm_source names one that provides this table). -#}
         {%- do source('crm', table_name) -%}
+        {%- set adapter_model = crm_adapter_model(table_name) -%}
+        {%- if adapter_model is not none -%}{%- do ref(adapter_model) -%}{%- endif -%}
         {{- return('select 1') -}}
     {%- endif -%}
     {%- set table = crm_contract_table(table_name) -%}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from scripts.contract import CRM_SOURCES
 from scripts.pipeline.config import (
     EXIT_CODE_HELP,
     ConfigError,
@@ -163,6 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="schema of the raw tables (loaded into, or read with --skip-load); default raw",
     )
     run.add_argument(
+        "--crm-source",
+        choices=("contract", *CRM_SOURCES),
+        default="contract",
+        help="shape of the raw files: the contract's tables (default), or a CRM's landed objects read "
+        "through its adapter (docs/crm_adapters.md); dbt var crm_source",
+    )
+    run.add_argument(
+        "--landed-schema",
+        type=_arg(lambda t: check_identifier(t, "schema name")),
+        help="schema of the CRM's landed tables (default raw_<crm>); dbt var crm_landed_schema",
+    )
+    run.add_argument(
         "--as-of",
         type=_arg(parse_as_of),
         help="as-of date YYYY-MM-DD (backfill a past day); default: the raw dir's manifest.json, else today",
@@ -291,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         raw_dir=getattr(args, "raw_dir", None),
         skip_load=getattr(args, "skip_load", False),
         raw_schema=getattr(args, "raw_schema", "raw"),
+        crm_source=getattr(args, "crm_source", "contract"),
+        landed_schema=getattr(args, "landed_schema", None),
         as_of=getattr(args, "as_of", None),
         target=getattr(args, "target", None),
         select=getattr(args, "select", None),

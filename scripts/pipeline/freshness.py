@@ -27,7 +27,7 @@ import duckdb
 import jinja2
 import yaml
 
-from scripts.contract import PROJECT_ROOT, SOURCES_FILE
+from scripts.contract import PROJECT_ROOT, SOURCES_FILE, landed_sources_file
 from scripts.pipeline.config import Paths, project_var
 from scripts.pipeline.dbt_runner import DbtRun, run_dbt
 
@@ -163,12 +163,18 @@ def _render_criterion(criterion: object, project_dir: Path, dbt_vars: dict[str, 
     return _hours({**criterion, "count": count})
 
 
-def source_definitions(project_dir: Path, dbt_vars: dict[str, object]) -> dict[str, SourceDefinition]:
-    """The crm source's tables as dbt configures them (a table's `freshness` overrides the source's, and
-    `freshness: null` switches it off), read from the sources file of the project."""
-    path = project_dir / SOURCES_FILE.relative_to(PROJECT_ROOT)
+def source_definitions(
+    project_dir: Path,
+    dbt_vars: dict[str, object],
+    sources_file: Path = SOURCES_FILE,
+    source_name: str = SOURCE_NAME,
+) -> dict[str, SourceDefinition]:
+    """A source's tables as dbt configures them (a table's `freshness` overrides the source's, and
+    `freshness: null` switches it off), read from the sources file of the project: the crm source by
+    default, or a CRM's landed tables (models/adapters/<crm>/_<crm>__sources.yml)."""
+    path = project_dir / sources_file.relative_to(PROJECT_ROOT)
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    source = next(s for s in doc["sources"] if s["name"] == SOURCE_NAME)
+    source = next(s for s in doc["sources"] if s["name"] == source_name)
 
     def settings(node: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -241,12 +247,17 @@ def check_freshness_in_process(
     dbt_vars: dict[str, object],
     raw_schema: str,
     now: dt.datetime,
+    crm: str | None = None,
 ) -> FreshnessReport:
     """The freshness of the present raw tables at the as-of date, measured in the build database without a
-    dbt process (DuckDB target): same definitions, same query, same judgement as check_freshness."""
+    dbt process (DuckDB target): same definitions, same query, same judgement as check_freshness. With
+    `crm`, the tables are that CRM's landed tables in `raw_schema` (its adapter's sources file)."""
     reference = reference_instant(as_of, zone, now)
     report = FreshnessReport(as_of_date=as_of.isoformat(), reference_at=reference.isoformat())
-    definitions = source_definitions(paths.project_dir, dbt_vars)
+    if crm is None:
+        definitions = source_definitions(paths.project_dir, dbt_vars)
+    else:
+        definitions = source_definitions(paths.project_dir, dbt_vars, landed_sources_file(crm), crm)
     configured = [definitions[t] for t in tables if t in definitions and definitions[t].configured]
     measured = measure_in_duckdb(paths.build_db, raw_schema, configured) if configured else {}
     for table in tables:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.contract import REQUIRED_TABLES, load_contract
+from scripts.contract import REQUIRED_TABLES, load_contract, load_landed_shape
 from scripts.load_raw import DEFAULT_MAX_REJECTED_SHARE, LoadError, load_directory
 from scripts.pipeline import checks as checks_mod
 from scripts.pipeline import faults, publish
@@ -37,7 +37,12 @@ from scripts.pipeline.config import (
     utc_now,
 )
 from scripts.pipeline.dbt_runner import DbtRun, run_dbt
-from scripts.pipeline.freshness import check_freshness, check_freshness_in_process, target_is_duckdb
+from scripts.pipeline.freshness import (
+    SourceFreshness,
+    check_freshness,
+    check_freshness_in_process,
+    target_is_duckdb,
+)
 from scripts.pipeline.history import (
     RunRecord,
     RunStore,
@@ -61,6 +66,8 @@ class RunOptions:
     raw_dir: Path | None = None
     skip_load: bool = False
     raw_schema: str = "raw"
+    crm_source: str = "contract"  # or a CRM whose landed tables the raw directory holds (its adapter)
+    landed_schema: str | None = None  # schema of those landed tables (default raw_<crm>)
     as_of: dt.date | None = None
     target: str | None = None
     select: str | None = None
@@ -344,6 +351,8 @@ class Pipeline:
                         max_rejected_share=self._max_rejected_share(),
                         column_map=options.column_map,
                         allow_outside_links=options.allow_outside_links,
+                        crm_source=options.crm_source,
+                        landed_schema=options.landed_schema,
                     )
                 except (LoadError, duckdb.Error) as exc:
                     raise StepFailedError(ExitCode.LOAD_FAILED, f"cannot load {raw_dir}: {exc}") from exc
@@ -392,9 +401,43 @@ class Pipeline:
             dbt_vars["raw_locale"] = self.options.raw_locale
         if self.options.raw_timezone:
             dbt_vars["raw_timezone"] = self.options.raw_timezone
+        if self.options.crm_source != "contract":
+            dbt_vars["crm_source"] = self.options.crm_source
+            if self.options.landed_schema:
+                dbt_vars["crm_landed_schema"] = self.options.landed_schema
         if as_of:
             dbt_vars["as_of_date"] = as_of.isoformat()
         return dbt_vars
+
+    def _landed_freshness(self, as_of: dt.date) -> list[SourceFreshness]:
+        """Freshness of the CRM's landed tables (their loaded_at_field, e.g. _fivetran_synced), in-process."""
+        crm = self.options.crm_source
+        if crm == "contract":
+            return []
+        landed = load_landed_shape(crm)
+        schema = self.options.landed_schema or f"raw_{crm}"
+        if not target_is_duckdb(self.paths.project_dir, self.options.target):
+            log.warning("freshness of the %s landed tables is measured on the DuckDB target only", crm)
+            return []
+        with duckdb.connect(str(self.paths.build_db), read_only=True) as con:
+            present = {
+                r[0]
+                for r in con.execute(
+                    "select table_name from information_schema.tables where table_schema = ?", [schema]
+                ).fetchall()
+            }
+        report = check_freshness_in_process(
+            self.paths,
+            [t for t in landed if t in present],
+            tuple(t for t, spec in landed.items() if spec.required),
+            as_of,
+            self.zone,
+            self._dbt_vars(as_of),
+            schema,
+            utc_now(),
+            crm=crm,
+        )
+        return report.sources
 
     def _freshness(self, as_of: dt.date) -> None:
         with self.step("freshness") as step:
@@ -423,6 +466,7 @@ class Pipeline:
                     self.options.target,
                     utc_now(),
                 )
+            report.sources.extend(self._landed_freshness(as_of))
             self.record.freshness = [asdict(s) for s in report.sources]
             measured = [s for s in report.sources if s.status != "skipped"]
             if not measured and run is not None and not run.ok:

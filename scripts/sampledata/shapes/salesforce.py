@@ -19,21 +19,17 @@ import argparse
 import csv
 import json
 import logging
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation, getcontext
-from functools import cache
 from pathlib import Path
 
-import yaml
-
-from scripts.contract import PROJECT_ROOT, load_contract
+from scripts.contract import PROJECT_ROOT, load_contract, load_landed_shape
+from scripts.sampledata.shapes import copy_contract_tables
 
 log = logging.getLogger("sampledata.shapes.salesforce")
 
-LANDED_SHAPE_FILE = PROJECT_ROOT / "models" / "adapters" / "salesforce" / "_salesforce__sources.yml"
 STAGE_MAPPING_FILE = PROJECT_ROOT / "seeds" / "stage_mapping.csv"
 
 # contract tables the adapter builds from Salesforce objects (macro salesforce_contract_tables())
@@ -75,14 +71,6 @@ RECORD_TYPE_RENEWAL = "012000000000RNW"
 RECORD_TYPE_NEW = "012000000000NEW"
 
 RATE_DIGITS = 20  # significant digits of a rendered conversion_rate
-
-
-@cache
-def landed_shape(path: Path = LANDED_SHAPE_FILE) -> dict[str, tuple[str, ...]]:
-    """Landed object -> its column names in the order of the sources YAML."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    source = next(s for s in doc["sources"] if s["name"] == "salesforce")
-    return {t["name"]: tuple(c["name"] for c in t["columns"]) for t in source["tables"]}
 
 
 def picklist(field_name: str, text: str) -> str:
@@ -432,7 +420,7 @@ def render(contract_dir: Path, out_dir: Path) -> dict[str, int]:
             f"{contract_dir}: no opportunities.csv (a contract-shaped CSV directory is needed)"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    shape = landed_shape()
+    shape = load_landed_shape("salesforce")
     renderer = Renderer(synced_at=_synced_at(contract_dir), probabilities=stage_probabilities())
 
     def rows(table: str) -> list[dict[str, str]]:
@@ -451,14 +439,9 @@ def render(contract_dir: Path, out_dir: Path) -> dict[str, int]:
     written: dict[str, int] = {}
     for build in builders:
         for obj, obj_rows in build().items():
-            written[f"{obj}.csv"] = _write_csv(out_dir / f"{obj}.csv", shape[obj], obj_rows)
-    for table in load_contract():
-        source = contract_dir / f"{table}.csv"
-        if table in PROVIDED_TABLES or not source.exists():
-            continue
-        shutil.copyfile(source, out_dir / source.name)
-        with source.open(newline="", encoding="utf-8") as f:
-            written[source.name] = sum(1 for _ in csv.reader(f)) - 1
+            written[f"{obj}.csv"] = _write_csv(out_dir / f"{obj}.csv", shape[obj].column_names, obj_rows)
+    others = [table for table in load_contract() if table not in PROVIDED_TABLES]
+    written.update(copy_contract_tables(contract_dir, out_dir, others))
     for name, count in sorted(written.items()):
         log.info("%s: %d rows", name, count)
     return written
