@@ -115,6 +115,9 @@ def match_header(file_name: str, table: Table, header: list[str], column_map: di
     for i, written in enumerate(header):
         key = normalised[i]
         target = explicit.get(key)
+        if target is None and written.strip() in contract:
+            # a declared name exactly as written (`_fivetran_deleted` would normalise to fivetran_deleted)
+            target = written.strip()
         if target is None and key in contract:
             target = key
         if target is None and spellings.get(key) in contract and spellings[key] not in normalised:
