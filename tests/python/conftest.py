@@ -12,6 +12,7 @@ import pytest
 # the files that run dbt or the pipeline, longest first (measured with --durations)
 LONGEST_FIRST = (
     "test_pipeline_e2e.py",
+    "test_crm_adapters.py",
     "test_crm_only.py",
     "test_bad_input_catalog.py",
     "test_staging_runs.py",
