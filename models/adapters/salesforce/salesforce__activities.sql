@@ -17,15 +17,17 @@ landed_events as (
 ),
 
 lead_ids as (
-    select distinct {{ crm_text('id') }} as id from {{ crm_landed('salesforce', 'lead') }} as landed_leads
+    select distinct {{ crm_text('landed_leads.id') }} as id
+    from {{ crm_landed('salesforce', 'lead') }} as landed_leads
 ),
 
 contact_ids as (
-    select distinct {{ crm_text('id') }} as id from {{ crm_landed('salesforce', 'contact') }} as landed_contacts
+    select distinct {{ crm_text('landed_contacts.id') }} as id
+    from {{ crm_landed('salesforce', 'contact') }} as landed_contacts
 ),
 
 opportunity_ids as (
-    select distinct {{ crm_text('id') }} as id
+    select distinct {{ crm_text('landed_opportunities.id') }} as id
     from {{ crm_landed('salesforce', 'opportunity') }} as landed_opportunities
 ),
 
@@ -60,8 +62,10 @@ events as (
         start_date_time as occurred_at,
         -- minutes to seconds; text that is not a number passes through for staging to quarantine
         coalesce(
-            cast(cast({{ dbt.safe_cast(crm_text('duration_in_minutes'), 'decimal(18, 2)') }} * 60 as integer)
-                as {{ dbt.type_string() }}),
+            cast(
+                cast({{ dbt.safe_cast(crm_text('duration_in_minutes'), 'decimal(18, 2)') }} * 60 as integer)
+                as {{ dbt.type_string() }}
+            ),
             cast(duration_in_minutes as {{ dbt.type_string() }})
         ) as duration_seconds,
         outcome_c as outcome,

@@ -2,9 +2,10 @@
 -- Salesforce's conversion_rate is units of iso_code per ONE unit of the corporate currency; the contract's
 -- rate_to_reporting is reporting-currency units per one unit of currency_code. With the corporate currency
 -- as the reporting currency (var salesforce_corporate_currency, default the reporting currency; the adapter
--- refuses anything else) rate_to_reporting = 1 / conversion_rate, rounded to 10 decimals (the division runs
--- in double precision; 10 decimals give back the exact rate for rates below 10^5). Example:
--- conversion_rate 0.0000625 (USD per IDR) gives 16,000 IDR per USD. A rate that does not read as a positive number passes through as
+-- refuses anything else) rate_to_reporting = 1 / conversion_rate, rounded to 10 decimals (the division
+-- runs in double precision; 10 decimals give back the exact rate for rates below 10^5). Example:
+-- conversion_rate 0.0000625 (USD per IDR) gives 16,000 IDR per USD. A rate that does not read as a positive
+-- number passes through as
 -- text, and staging quarantines the row.
 {%- set corporate = var('salesforce_corporate_currency', reporting_currency()) %}
 {%- if corporate != reporting_currency() %}
@@ -18,8 +19,8 @@ with
 
 landed_rates as (
     select
-        *,
-        {{ dbt.safe_cast(crm_text('conversion_rate'), 'decimal(38, 20)') }} as conversion_rate_number
+        landed_rows.*,
+        {{ dbt.safe_cast(crm_text('landed_rows.conversion_rate'), 'decimal(38, 20)') }} as conversion_rate_number
     from {{ crm_landed('salesforce', 'dated_conversion_rate') }} as landed_rows
 ),
 

@@ -2,6 +2,7 @@
 -- contract's opportunities shape. stage_name passes through (seeds/stage_mapping.csv maps it in staging);
 -- closed_at is the last stage change of a closed deal; probability (0-100) is kept as a 0..1 extra column.
 {%- set t = 'opportunities' %}
+{%- set type_rule = salesforce_picklist('type', salesforce_picklists().opportunity_type) %}
 with
 
 landed_opportunities as (
@@ -15,8 +16,7 @@ final as (
         {{ salesforce_column(t, 'owner_rep_id', 'owner_id') }} as owner_rep_id,
         {{ salesforce_column(t, 'lead_id', 'lead_c') }} as lead_id,
         {{ salesforce_column(t, 'opportunity_name', 'name') }} as opportunity_name,
-        {{ salesforce_column(t, 'opportunity_type', salesforce_picklist('type', salesforce_picklists().opportunity_type)) }}
-            as opportunity_type,
+        {{ salesforce_column(t, 'opportunity_type', type_rule) }} as opportunity_type,
         {{ salesforce_column(t, 'stage_name', 'stage_name') }} as stage_name,
         {{ salesforce_column(t, 'amount', 'amount') }} as amount,
         {{ salesforce_column(t, 'currency_code', 'currency_iso_code') }} as currency_code,

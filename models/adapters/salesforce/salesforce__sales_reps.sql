@@ -11,10 +11,10 @@ landed_users as (
 -- one role per id (a landed id appears once; min() guards the join against a duplicate)
 roles as (
     select
-        id as user_role_id,
-        min(developer_name) as developer_name
+        landed_roles.id as user_role_id,
+        min(landed_roles.developer_name) as developer_name
     from {{ crm_landed('salesforce', 'user_role') }} as landed_roles
-    group by id
+    group by landed_roles.id
 ),
 
 final as (
