@@ -12,6 +12,9 @@
     {#- var salesforce_currency_rates: false reads currency_rates from the contract-shaped raw schema instead
         of dated_conversion_rate (when Salesforce's rates are too coarse, docs/crm_salesforce.md) -#}
     {%- if var('salesforce_currency_rates', true) -%}{%- do tables.append('currency_rates') -%}{%- endif -%}
+    {#- var salesforce_orders: false reads products, orders and order_lines from the raw schema (an ERP)
+        instead of Product2, Order and OrderItem -#}
+    {%- if var('salesforce_orders', true) -%}{%- do tables.extend(['products', 'orders', 'order_lines']) -%}{%- endif -%}
     {{- return(tables) -}}
 {%- endmacro %}
 
@@ -123,6 +126,13 @@
         'direction': {
             'Inbound': 'inbound',
             'Outbound': 'outbound',
+        },
+        'order_status': {
+            'Activated': 'booked',
+            'Invoiced': 'invoiced',
+            'Paid': 'paid',
+            'Cancelled': 'cancelled',
+            'Refunded': 'refunded',
         },
     }) -}}
 {%- endmacro %}

@@ -15,6 +15,9 @@
         'opportunity_history': ['id', 'opportunity_id', 'created_date', 'stage_name', 'amount', 'probability', 'close_date', 'created_by_id', 'is_deleted', '_fivetran_synced', '_fivetran_deleted'],
         'task': ['id', 'type', 'task_subtype', 'call_type', 'owner_id', 'who_id', 'what_id', 'account_id', 'completed_date_time', 'call_duration_in_seconds', 'call_disposition', 'subject', 'is_deleted', 'last_modified_date', '_fivetran_synced', '_fivetran_deleted'],
         'event': ['id', 'type', 'direction_c', 'owner_id', 'who_id', 'what_id', 'account_id', 'start_date_time', 'duration_in_minutes', 'outcome_c', 'subject', 'is_deleted', 'last_modified_date', '_fivetran_synced', '_fivetran_deleted'],
+        'product_2': ['id', 'name', 'family', 'list_price_c', 'unit_cost_c', 'currency_iso_code', 'is_active', 'last_modified_date', 'is_deleted', '_fivetran_synced', '_fivetran_deleted'],
+        'order': ['id', 'account_id', 'opportunity_id', 'owner_id', 'created_date', 'invoiced_at_c', 'status', 'currency_iso_code', 'last_modified_date', 'cancelled_at_c', 'refunded_at_c', 'is_deleted', '_fivetran_synced', '_fivetran_deleted'],
+        'order_item': ['id', 'order_id', 'product_2_id', 'quantity', 'unit_price', 'discount_amount_c', 'unit_cost_c', 'is_deleted', '_fivetran_synced', '_fivetran_deleted'],
         'dated_conversion_rate': ['id', 'iso_code', 'start_date', 'next_start_date', 'conversion_rate', 'last_modified_date', '_fivetran_synced', '_fivetran_deleted'],
     }) -}}
 {%- endmacro %}

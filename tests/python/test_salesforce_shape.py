@@ -96,10 +96,14 @@ def test_render_writes_the_landed_columns_and_one_row_per_contract_row(
     assert counts["task.csv"] + counts["event.csv"] == sample["activities"]
     assert counts["event.csv"] > 0 and counts["task.csv"] > 0
     assert counts["dated_conversion_rate.csv"] == sample["currency_rates"]
+    assert counts["product_2.csv"] == sample["products"]
+    assert counts["order.csv"] == sample["orders"]
+    assert counts["order_item.csv"] == sample["order_lines"]
     # the tables Salesforce does not provide are copied as they are
     for table in ("email_events", "marketing_spend", "sales_targets", "sales_expenses", "subscriptions"):
         assert (out / f"{table}.csv").read_bytes() == (SAMPLE / f"{table}.csv").read_bytes()
     assert not (out / "opportunities.csv").exists()
+    assert not (out / "orders.csv").exists()
     assert {name: _count(out / name) for name in counts} == counts
 
 

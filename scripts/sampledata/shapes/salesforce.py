@@ -42,6 +42,9 @@ PROVIDED_TABLES = (
     "opportunity_stage_history",
     "activities",
     "currency_rates",
+    "products",
+    "orders",
+    "order_lines",
 )
 
 # contract label -> Salesforce picklist label: the inverse of macro salesforce_picklists() (one label per
@@ -63,6 +66,13 @@ PICKLISTS: dict[str, dict[str, str]] = {
     "task_subtype": {"call": "Call", "email": "Email", "task": "Task"},
     "event_type": {"meeting": "Meeting", "demo": "Demo"},
     "direction": {"inbound": "Inbound", "outbound": "Outbound"},
+    "order_status": {
+        "booked": "Activated",
+        "invoiced": "Invoiced",
+        "paid": "Paid",
+        "cancelled": "Cancelled",
+        "refunded": "Refunded",
+    },
 }
 EVENT_TYPES = frozenset(PICKLISTS["event_type"])
 
@@ -375,6 +385,65 @@ class Renderer:
             ]
         }
 
+    def products(self, rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+        return {
+            "product_2": [
+                {
+                    "id": r["product_id"],
+                    "name": r["product_name"],
+                    "family": r["category"],
+                    "list_price_c": r["list_price"],
+                    "unit_cost_c": r["unit_cost"],
+                    "currency_iso_code": r["currency_code"],
+                    "is_active": r["is_active"],
+                    "last_modified_date": r["updated_at"],
+                    "is_deleted": "false",
+                    "_fivetran_synced": self.synced_at,
+                    "_fivetran_deleted": "false",
+                }
+                for r in rows
+            ]
+        }
+
+    def orders(
+        self, rows: list[dict[str, str]], lines: list[dict[str, str]]
+    ) -> dict[str, list[dict[str, str]]]:
+        orders = [
+            {
+                "id": r["order_id"],
+                "account_id": r["account_id"],
+                "opportunity_id": r["opportunity_id"],
+                "owner_id": r["rep_id"],
+                "created_date": r["ordered_at"],
+                "invoiced_at_c": r["invoiced_at"],
+                "status": picklist("order_status", r["status"]),
+                "currency_iso_code": r["currency_code"],
+                "last_modified_date": r["updated_at"],
+                "cancelled_at_c": r["cancelled_at"],
+                "refunded_at_c": r["refunded_at"],
+                "is_deleted": "false",
+                "_fivetran_synced": self.synced_at,
+                "_fivetran_deleted": "false",
+            }
+            for r in rows
+        ]
+        items = [
+            {
+                "id": r["order_line_id"],
+                "order_id": r["order_id"],
+                "product_2_id": r["product_id"],
+                "quantity": r["quantity"],
+                "unit_price": r["unit_price"],
+                "discount_amount_c": r["discount_amount"],
+                "unit_cost_c": r["unit_cost"],
+                "is_deleted": "false",
+                "_fivetran_synced": self.synced_at,
+                "_fivetran_deleted": "false",
+            }
+            for r in lines
+        ]
+        return {"order": orders, "order_item": items}
+
 
 def _minutes(seconds: str) -> str:
     """Seconds as minutes (Salesforce's DurationInMinutes): whole minutes, else two decimals, which the
@@ -435,6 +504,8 @@ def render(contract_dir: Path, out_dir: Path) -> dict[str, int]:
         lambda: renderer.opportunities(rows("opportunities"), rows("opportunity_stage_history")),
         lambda: renderer.activities(rows("activities")),
         lambda: renderer.currency_rates(rows("currency_rates")),
+        lambda: renderer.products(rows("products")),
+        lambda: renderer.orders(rows("orders"), rows("order_lines")),
     ]
     written: dict[str, int] = {}
     for build in builders:
