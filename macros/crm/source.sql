@@ -91,3 +91,31 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+{#- The columns of a raw table (or of the CRM adapter's model for it) beyond the contract's: a CRM's custom
+    fields, an export's extra columns, an adapter's source_relation. Staging carries them unchanged (as
+    loaded, untyped) after the contract's columns, into base_crm__<table> and stg_crm__<table>. Names
+    starting with '_' (bookkeeping of the loader or an extract-load tool) stay behind. -#}
+{% macro crm_extra_columns(table_name) -%}
+    {%- if not execute or crm_in_unit_test() or not crm_table_exists(table_name) -%}{{ return([]) }}{%- endif -%}
+    {%- set contract_names = [] -%}
+    {%- for name, data_type in crm_contract_table(table_name).columns -%}
+        {%- do contract_names.append(name | lower) -%}
+    {%- endfor -%}
+    {%- set adapter_model = crm_adapter_model(table_name) -%}
+    {%- set relation = ref(adapter_model) if adapter_model is not none else source('crm', table_name) -%}
+    {%- set extras = [] -%}
+    {%- for col in adapter.get_columns_in_relation(relation) -%}
+        {%- if (col.name | lower) not in contract_names and not col.name.startswith('_') -%}
+            {%- do extras.append(col.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(extras) -}}
+{%- endmacro %}
+
+{#- The extra columns as the tail of a select list: `, "region__c", "source_relation"`, or nothing. Write it
+    on its own line after a staging view's last contract column, with `-- noqa: LT02` (sqlfluff cannot
+    place the indent of a line that renders empty). -#}
+{% macro crm_extra_columns_after(table_name) -%}
+    {%- for extra in crm_extra_columns(table_name) %}, {{ adapter.quote(extra) }}{% endfor -%}
+{%- endmacro %}

@@ -37,6 +37,8 @@
     {%- endfor -%}
     {#- typed columns in the order of the documented rules: numbers, then timestamps, then booleans -#}
     {%- set formats = crm_column_formats(table_name, columns) -%}
+    {#- columns beyond the contract's ride along unchanged (crm_extra_columns) -#}
+    {%- set extras = crm_extra_columns(table_name) -%}
     {#- a currency written in an amount must be the row's own (tables whose money is in currency_code) -#}
     {%- set currency = 'upper(currency_code__text)' if 'currency_code' in names and table_name != 'currency_rates' else none -%}
     {%- set typed_columns = [] -%}
@@ -67,6 +69,9 @@
                 _raw_key,
                 {%- for c in columns %}
                 {{ c.name }},
+                {%- endfor %}
+                {%- for extra in extras %}
+                {{ adapter.quote(extra) }},
                 {%- endfor %}
                 (
                     {%- for k in key %}
@@ -111,7 +116,10 @@
                 from (
                     select
                         {%- for c in names %}
-                        {{ crm_text(c) }} as {{ c }}__text{{ "," if not loop.last }}
+                        {{ crm_text(c) }} as {{ c }}__text{{ "," if not loop.last or extras }}
+                        {%- endfor %}
+                        {%- for extra in extras %}
+                        source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last }}
                         {%- endfor %}
                     from {{ crm_source(table_name) }} as source_rows
                 ) as text_rows

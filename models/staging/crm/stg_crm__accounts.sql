@@ -22,6 +22,7 @@ final as (
         country_code,
         created_at,
         updated_at
+        {{ crm_extra_columns_after('accounts') }}  -- noqa: LT02
     from kept_accounts
 )
 

@@ -20,6 +20,7 @@ final as (
         is_activity_type_missing,
         duration_seconds,
         occurred_at
+        {{ crm_extra_columns_after('activities') }}  -- noqa: LT02
     from kept_activities
 )
 

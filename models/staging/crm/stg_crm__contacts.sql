@@ -19,6 +19,7 @@ final as (
         is_account_unresolved,
         created_at,
         updated_at
+        {{ crm_extra_columns_after('contacts') }}  -- noqa: LT02
     from kept_contacts
 )
 

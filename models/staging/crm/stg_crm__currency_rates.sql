@@ -16,6 +16,7 @@ final as (
             lead(rate_date) over (partition by currency_code order by rate_date),
             cast('9999-12-31' as date)
         ) as valid_to
+        {{ crm_extra_columns_after('currency_rates') }}  -- noqa: LT02
     from kept_rates
 )
 

@@ -16,6 +16,7 @@ final as (
         contact_id,
         event_type,
         occurred_at
+        {{ crm_extra_columns_after('email_events') }}  -- noqa: LT02
     from kept_events
 )
 

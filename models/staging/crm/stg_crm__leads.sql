@@ -27,6 +27,7 @@ final as (
         resolved_created_at as created_at,
         converted_at,
         updated_at
+        {{ crm_extra_columns_after('leads') }}  -- noqa: LT02
     from kept_leads
 )
 

@@ -18,6 +18,7 @@ final as (
         currency_code,
         rate_to_reporting,
         {{ to_reporting('amount') }} as amount_reporting
+        {{ crm_extra_columns_after('marketing_spend') }}  -- noqa: LT02
     from kept_spend
 )
 

@@ -38,6 +38,7 @@ final as (
         resolved_closed_at as closed_at,
         is_closed_at_imputed,
         updated_at
+        {{ crm_extra_columns_after('opportunities') }}  -- noqa: LT02
     from kept_opportunities
 )
 

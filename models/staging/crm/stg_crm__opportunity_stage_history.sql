@@ -21,6 +21,7 @@ final as (
         rate_to_reporting,
         {{ to_reporting('amount') }} as amount_reporting,
         entered_at
+        {{ crm_extra_columns_after('opportunity_stage_history') }}  -- noqa: LT02
     from kept_history
 )
 

@@ -22,6 +22,7 @@ final as (
         {{ to_reporting('unit_price') }} as unit_price_reporting,
         {{ to_reporting('coalesce(discount_amount, 0)') }} as discount_amount_reporting,
         {{ to_reporting('unit_cost') }} as unit_cost_reporting
+        {{ crm_extra_columns_after('order_lines') }}  -- noqa: LT02
     from kept_lines
 )
 

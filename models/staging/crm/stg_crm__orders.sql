@@ -26,6 +26,7 @@ final as (
         cancelled_at,
         refunded_at,
         updated_at
+        {{ crm_extra_columns_after('orders') }}  -- noqa: LT02
     from kept_orders
 )
 

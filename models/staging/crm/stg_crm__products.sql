@@ -19,6 +19,7 @@ final as (
         {{ to_reporting('list_price') }} as list_price_reporting,
         {{ to_reporting('unit_cost') }} as unit_cost_reporting,
         updated_at
+        {{ crm_extra_columns_after('products') }}  -- noqa: LT02
     from kept_products
 )
 

@@ -17,6 +17,7 @@ final as (
         currency_code,
         rate_to_reporting,
         {{ to_reporting('amount') }} as amount_reporting
+        {{ crm_extra_columns_after('sales_expenses') }}  -- noqa: LT02
     from kept_expenses
 )
 

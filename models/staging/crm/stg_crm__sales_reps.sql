@@ -18,6 +18,7 @@ final as (
         hired_date,
         left_date,
         updated_at
+        {{ crm_extra_columns_after('sales_reps') }}  -- noqa: LT02
     from kept_reps
 )
 

@@ -23,6 +23,7 @@ final as (
         end as target_value_reporting,
         period_start,
         period_end
+        {{ crm_extra_columns_after('sales_targets') }}  -- noqa: LT02
     from kept_targets
 )
 

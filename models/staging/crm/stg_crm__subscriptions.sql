@@ -20,6 +20,7 @@ final as (
         {{ to_reporting('mrr') }} as mrr_reporting,
         started_at,
         ended_at
+        {{ crm_extra_columns_after('subscriptions') }}  -- noqa: LT02
     from kept_subscriptions
 )
 
