@@ -97,7 +97,14 @@
     loaded, untyped) after the contract's columns, into base_crm__<table> and stg_crm__<table>. Names
     starting with '_' (bookkeeping of the loader or an extract-load tool) stay behind. -#}
 {% macro crm_extra_columns(table_name) -%}
-    {%- if not execute or crm_in_unit_test() or not crm_table_exists(table_name) -%}{{ return([]) }}{%- endif -%}
+    {%- if not execute -%}
+        {#- Parsing: record the relation read below, or dbt cannot infer the dependency of a staging view
+            on the CRM adapter's model (a ref() reached only at execution fails the build) -#}
+        {%- set adapter_model = crm_adapter_model(table_name) -%}
+        {%- if adapter_model is not none -%}{%- do ref(adapter_model) -%}{%- else -%}{%- do source('crm', table_name) -%}{%- endif -%}
+        {{- return([]) -}}
+    {%- endif -%}
+    {%- if crm_in_unit_test() or not crm_table_exists(table_name) -%}{{ return([]) }}{%- endif -%}
     {%- set contract_names = [] -%}
     {%- for name, data_type in crm_contract_table(table_name).columns -%}
         {%- do contract_names.append(name | lower) -%}
