@@ -114,8 +114,8 @@ final as (
         activities.outcome,
         activities.is_deleted,
         {{ salesforce_source_relation() }} as source_relation,
-        activities.activity_object,
-        activities.subject,
+        activities.activity_object as sf_object,
+        activities.subject as sf_subject,
         activities._fivetran_synced
     from activities_linked as activities
 )

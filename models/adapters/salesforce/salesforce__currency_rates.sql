@@ -34,10 +34,10 @@ final as (
             else cast(conversion_rate as {{ dbt.type_string() }})
         end as rate_to_reporting,
         {{ salesforce_source_relation() }} as source_relation,
-        id as conversion_rate_id,
-        next_start_date,
-        conversion_rate,
-        {{ salesforce_is_true('_fivetran_deleted') }} as is_deleted,
+        id as sf_conversion_rate_id,
+        next_start_date as sf_next_start_date,
+        conversion_rate as sf_conversion_rate,
+        {{ salesforce_is_true('_fivetran_deleted') }} as sf_is_deleted,
         _fivetran_synced
     from landed_rates
 )

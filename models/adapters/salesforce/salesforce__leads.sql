@@ -27,7 +27,7 @@ final as (
         {{ salesforce_column(t, 'is_deleted', salesforce_is_deleted()) }} as is_deleted,
         {{ salesforce_source_relation() }} as source_relation,
         {{ salesforce_extra_columns(t) }}
-        is_converted,
+        is_converted as sf_is_converted,
         _fivetran_synced
     from landed_leads
 )

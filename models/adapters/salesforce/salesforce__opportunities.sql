@@ -31,8 +31,8 @@ final as (
         {{ salesforce_column(t, 'is_deleted', salesforce_is_deleted()) }} as is_deleted,
         {{ salesforce_source_relation() }} as source_relation,
         {{ salesforce_extra_columns(t) }}
-        record_type_id,
-        {{ salesforce_percent_to_fraction('probability') }} as probability,
+        record_type_id as sf_record_type_id,
+        {{ salesforce_percent_to_fraction('probability') }} as sf_probability,
         _fivetran_synced
     from landed_opportunities
 )

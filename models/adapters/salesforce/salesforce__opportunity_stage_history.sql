@@ -1,6 +1,6 @@
 -- One row per landed Salesforce opportunity_history row (one per stage change), in the contract's
 -- opportunity_stage_history shape. The contract table has no is_deleted: a deleted history row is kept
--- as it is (its opportunity is deleted too, so staging quarantines it as an orphan) and is_deleted is an
+-- as it is (its opportunity is deleted too, so staging quarantines it as an orphan) and sf_is_deleted is an
 -- extra column.
 {%- set t = 'opportunity_stage_history' %}
 with
@@ -18,9 +18,9 @@ final as (
         {{ salesforce_column(t, 'changed_by_rep_id', 'created_by_id') }} as changed_by_rep_id,
         {{ salesforce_source_relation() }} as source_relation,
         {{ salesforce_extra_columns(t) }}
-        id as history_id,
-        {{ salesforce_percent_to_fraction('probability') }} as probability,
-        {{ salesforce_is_deleted() }} as is_deleted,
+        id as sf_history_id,
+        {{ salesforce_percent_to_fraction('probability') }} as sf_probability,
+        {{ salesforce_is_deleted() }} as sf_is_deleted,
         _fivetran_synced
     from landed_history
 )

@@ -18,7 +18,7 @@ final as (
         {{ salesforce_column(t, 'unit_cost', 'unit_cost_c') }} as unit_cost,
         {{ salesforce_source_relation() }} as source_relation,
         {{ salesforce_extra_columns(t) }}
-        {{ salesforce_is_deleted() }} as is_deleted,
+        {{ salesforce_is_deleted() }} as sf_is_deleted,
         _fivetran_synced
     from landed_items
 )

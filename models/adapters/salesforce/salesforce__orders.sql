@@ -25,7 +25,7 @@ final as (
         {{ salesforce_column(t, 'refunded_at', 'refunded_at_c') }} as refunded_at,
         {{ salesforce_source_relation() }} as source_relation,
         {{ salesforce_extra_columns(t) }}
-        {{ salesforce_is_deleted() }} as is_deleted,
+        {{ salesforce_is_deleted() }} as sf_is_deleted,
         _fivetran_synced
     from landed_orders
 )

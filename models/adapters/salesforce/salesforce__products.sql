@@ -19,7 +19,7 @@ final as (
         {{ salesforce_column(t, 'updated_at', 'last_modified_date') }} as updated_at,
         {{ salesforce_source_relation() }} as source_relation,
         {{ salesforce_extra_columns(t) }}
-        {{ salesforce_is_deleted() }} as is_deleted,
+        {{ salesforce_is_deleted() }} as sf_is_deleted,
         _fivetran_synced
     from landed_products
 )

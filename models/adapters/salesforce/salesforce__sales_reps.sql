@@ -31,7 +31,7 @@ final as (
         {{ salesforce_column(t, 'updated_at', 'landed_users.last_modified_date') }} as updated_at,
         {{ salesforce_source_relation() }} as source_relation,
         {{ salesforce_extra_columns(t) }}
-        landed_users.is_active,
+        landed_users.is_active as sf_is_active,
         landed_users._fivetran_deleted,
         landed_users._fivetran_synced
     from landed_users
