@@ -92,37 +92,51 @@
     select 1
 {%- endmacro %}
 
-{#- The columns of a raw table (or of the CRM adapter's model for it) beyond the contract's: a CRM's custom
-    fields, an export's extra columns, an adapter's source_relation. Staging carries them unchanged (as
-    loaded, untyped) after the contract's columns, into base_crm__<table> and stg_crm__<table>. Names
-    starting with '_' (bookkeeping of the loader or an extract-load tool) stay behind. -#}
-{% macro crm_extra_columns(table_name) -%}
-    {%- if not execute -%}
-        {#- Parsing: record the relation read below, or dbt cannot infer the dependency of a staging view
-            on the CRM adapter's model (a ref() reached only at execution fails the build) -#}
-        {%- set adapter_model = crm_adapter_model(table_name) -%}
-        {%- if adapter_model is not none -%}{%- do ref(adapter_model) -%}{%- else -%}{%- do source('crm', table_name) -%}{%- endif -%}
-        {{- return([]) -}}
-    {%- endif -%}
-    {%- if crm_in_unit_test() or not crm_table_exists(table_name) -%}{{ return([]) }}{%- endif -%}
-    {%- set contract_names = [] -%}
-    {%- for name, data_type in crm_contract_table(table_name).columns -%}
-        {%- do contract_names.append(name | lower) -%}
+{#- Column names any model of the project documents (lower case): an extra column by one of these names
+    would shadow or clash with a column a downstream model computes, so it stays behind in the raw table. -#}
+{% macro crm_reserved_column_names() -%}
+    {%- set names = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+        {%- for column_name in node.columns -%}
+            {%- do names.append(column_name | lower) -%}
+        {%- endfor -%}
     {%- endfor -%}
+    {{- return(names | unique | list) -}}
+{%- endmacro %}
+
+{#- The columns of a raw table (or of the CRM adapter's model for it) beyond the contract's: a CRM's custom
+    fields, an export's extra columns, an adapter's source_relation. crm_typed_rows carries them unchanged
+    (as loaded, untyped) after the contract's columns into base_crm__<table>, and stg_crm__<table> lists
+    them last (crm_extra_columns_after). Left behind in the raw table: names starting with '_' (bookkeeping
+    of the loader or an extract-load tool) and names any model of the project documents (they would
+    clash with a column computed downstream, e.g. an extra `probability`). Call it from a base model only
+    (it reads the relation base models depend on). -#}
+{% macro crm_extra_columns(table_name) -%}
+    {%- if not execute or crm_in_unit_test() or not crm_table_exists(table_name) -%}{{ return([]) }}{%- endif -%}
+    {%- set reserved = crm_reserved_column_names() -%}
     {%- set adapter_model = crm_adapter_model(table_name) -%}
     {%- set relation = ref(adapter_model) if adapter_model is not none else source('crm', table_name) -%}
     {%- set extras = [] -%}
     {%- for col in adapter.get_columns_in_relation(relation) -%}
-        {%- if (col.name | lower) not in contract_names and not col.name.startswith('_') -%}
+        {%- if (col.name | lower) not in reserved and not col.name.startswith('_') -%}
             {%- do extras.append(col.name) -%}
         {%- endif -%}
     {%- endfor -%}
     {{- return(extras) -}}
 {%- endmacro %}
 
-{#- The extra columns as the tail of a select list: `, "region__c", "source_relation"`, or nothing. Write it
-    on its own line after a staging view's last contract column, with `-- noqa: LT02` (sqlfluff cannot
-    place the indent of a line that renders empty). -#}
+{#- The extra columns of base_crm__<table> as the tail of a staging view's select list:
+    `, "region__c", "source_relation"`, or nothing. They are the base model's columns that no model
+    documents and that do not start with '_' (what crm_extra_columns let through). Write it on its own line
+    after the view's last contract column, with `-- noqa: LT02` (sqlfluff cannot place the indent of a
+    line that renders empty). -#}
 {% macro crm_extra_columns_after(table_name) -%}
-    {%- for extra in crm_extra_columns(table_name) %}, {{ adapter.quote(extra) }}{% endfor -%}
+    {%- if execute and not crm_in_unit_test() -%}
+        {%- set reserved = crm_reserved_column_names() -%}
+        {%- for col in adapter.get_columns_in_relation(ref('base_crm__' ~ table_name)) -%}
+            {%- if (col.name | lower) not in reserved and not col.name.startswith('_') -%}
+                , {{ adapter.quote(col.name) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
 {%- endmacro %}

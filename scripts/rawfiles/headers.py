@@ -115,8 +115,9 @@ def match_header(file_name: str, table: Table, header: list[str], column_map: di
     for i, written in enumerate(header):
         key = normalised[i]
         target = explicit.get(key)
+        # a header written exactly as a column (Fivetran's _fivetran_synced, whose leading underscore
+        # normalising would drop) is that column
         if target is None and written.strip() in contract:
-            # a declared name exactly as written (`_fivetran_deleted` would normalise to fivetran_deleted)
             target = written.strip()
         if target is None and key in contract:
             target = key
