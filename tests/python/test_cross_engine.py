@@ -51,8 +51,14 @@ def dbt(args: list[str], env: dict[str, str]) -> None:
         timeout=1500,
     )
     if proc.returncode != 0:
-        failing = [line for line in proc.stdout.splitlines() if "ERROR" in line or "FAIL" in line]
-        pytest.fail(f"dbt {' '.join(args)} failed:\n" + "\n".join(failing[:40]) + proc.stdout[-3000:])
+        lines = proc.stdout.splitlines()
+        failing = [line for line in lines if " ERROR " in line or " FAIL " in line]
+        # the failures' details (dbt prints them after "Completed with"), without the warnings
+        start = next((i for i, line in enumerate(lines) if "Completed with" in line), len(lines))
+        details = [
+            line for line in lines[start:] if "Warning in" not in line and "configured to warn" not in line
+        ]
+        pytest.fail(f"dbt {' '.join(args)} failed:\n" + "\n".join(failing[:40] + details[:200]))
 
 
 def base_env(tmp: Path) -> dict[str, str]:
