@@ -87,22 +87,23 @@ class Engine(Protocol):
     def prune(self, keep: int, protect: set[str]) -> list[str]: ...
 
 
-def target_type(project_dir: Path, target: str | None) -> str:
-    """The `type` of a dbt target (else SALES_KPIS_TARGET, else the profile's default) in profiles.yml."""
+def target_type(project_dir: Path, target: str | None) -> str | None:
+    """The `type` of a dbt target (else SALES_KPIS_TARGET, else duckdb) in profiles.yml; None when the
+    file or the target cannot be read (dbt then reports it, as before engines existed)."""
     profiles_dir = Path(os.environ.get("DBT_PROFILES_DIR") or project_dir)
-    doc = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8"))
-    profile = doc[PROFILE_NAME]
     name = target or os.environ.get(TARGET_ENV) or "duckdb"
-    outputs = profile.get("outputs", {})
-    if name not in outputs:
-        raise EngineError(f"dbt target {name!r} is not an output of profiles.yml ({', '.join(outputs)})")
-    return str(outputs[name]["type"])
+    try:
+        doc = yaml.safe_load((profiles_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
+        output = doc[PROFILE_NAME]["outputs"][name]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
+    return str(output.get("type")) if isinstance(output, dict) else None
 
 
 def engine_for(project_dir: Path, target: str | None, state_dir: Path) -> Engine | None:
     """The Engine of a dbt target, None for DuckDB (the pipeline's own file-based path)."""
     kind = target_type(project_dir, target)
-    if kind == "duckdb":
+    if kind in (None, "duckdb"):
         return None
     if kind == "postgres":
         from scripts.pipeline.engines.postgres import PostgresEngine
