@@ -76,7 +76,9 @@ final as (
         {{ safe_divide('leads_responded', 'leads_assigned') }} as response_rate,
         {{ safe_divide('leads_responded_within_sla', 'leads_assigned') }} as responded_within_sla_rate,
         total_response_minutes,
-        cast({{ safe_divide('total_response_minutes', 'leads_responded') }} as decimal(18, 2))
+        -- a double (safe_divide) to the cent through six decimals, as the median: 19.185 -> 19.19 on every
+        -- engine (a double's binary value 19.18499... would round down on DuckDB)
+        cast(cast({{ safe_divide('total_response_minutes', 'leads_responded') }} as decimal(38, 6)) as decimal(18, 2))
             as avg_response_minutes,
         -- the exact median of cent values has at most three decimals: six recover it from the double, then
         -- half away from zero to the cent on every engine (117.235 -> 117.24)
