@@ -163,15 +163,25 @@ def _render_criterion(criterion: object, project_dir: Path, dbt_vars: dict[str, 
     return _hours({**criterion, "count": count})
 
 
+def _render_loaded_at(field: object, target: dict[str, str]) -> str | None:
+    """loaded_at_field as dbt renders it for a target: Jinja that may read target.type and target.schema."""
+    if not isinstance(field, str):
+        return None
+    return jinja2.Environment(autoescape=False).from_string(field).render(target=target).strip()
+
+
 def source_definitions(
     project_dir: Path,
     dbt_vars: dict[str, object],
+    target: dict[str, str] | None = None,
     sources_file: Path = SOURCES_FILE,
     source_name: str = SOURCE_NAME,
 ) -> dict[str, SourceDefinition]:
     """A source's tables as dbt configures them (a table's `freshness` overrides the source's, and
     `freshness: null` switches it off), read from the sources file of the project: the crm source by
-    default, or a CRM's landed tables (models/adapters/<crm>/_<crm>__sources.yml)."""
+    default, or a CRM's landed tables (models/adapters/<crm>/_<crm>__sources.yml); loaded_at_field is
+    rendered for `target` (type and schema; default the DuckDB target)."""
+    target = target or {"type": "duckdb", "schema": "main"}
     path = project_dir / sources_file.relative_to(PROJECT_ROOT)
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     source = next(s for s in doc["sources"] if s["name"] == source_name)
@@ -189,7 +199,7 @@ def source_definitions(
         freshness = own.get("freshness") or {}
         definitions[table["name"]] = SourceDefinition(
             table=table["name"],
-            loaded_at_field=own.get("loaded_at_field"),
+            loaded_at_field=_render_loaded_at(own.get("loaded_at_field"), target),
             warn_after_hours=_render_criterion(freshness.get("warn_after"), project_dir, dbt_vars),
             error_after_hours=_render_criterion(freshness.get("error_after"), project_dir, dbt_vars),
         )
@@ -257,7 +267,9 @@ def check_freshness_in_process(
     if crm is None:
         definitions = source_definitions(paths.project_dir, dbt_vars)
     else:
-        definitions = source_definitions(paths.project_dir, dbt_vars, landed_sources_file(crm), crm)
+        definitions = source_definitions(
+            paths.project_dir, dbt_vars, sources_file=landed_sources_file(crm), source_name=crm
+        )
     configured = [definitions[t] for t in tables if t in definitions and definitions[t].configured]
     measured = measure_in_duckdb(paths.build_db, raw_schema, configured) if configured else {}
     for table in tables:

@@ -21,8 +21,12 @@ cohorts as (
         count(case when is_responded_within_sla then 1 end) as leads_responded_within_sla,
         count(case when is_converted_before_first_touch then 1 end) as leads_converted_before_first_touch,
         sum(response_minutes) as total_response_minutes,
-        -- DuckDB and PostgreSQL syntax; Spark would need percentile(response_minutes, 0.5)
-        percentile_cont(0.5) within group (order by response_minutes) as median_response_minutes
+        -- DuckDB and PostgreSQL syntax; Spark would need percentile(response_minutes, 0.5). Interpolated
+        -- as a double (DuckDB would interpolate in the column's decimal(18, 2) and cut 117.235 to 117.23),
+        -- rounded to the cent in the final CTE
+        percentile_cont(0.5) within group (
+            order by cast(response_minutes as {{ type_double() }})
+        ) as median_response_minutes
     from leads
     group by created_month, owner_rep_id
 ),
@@ -72,9 +76,13 @@ final as (
         {{ safe_divide('leads_responded', 'leads_assigned') }} as response_rate,
         {{ safe_divide('leads_responded_within_sla', 'leads_assigned') }} as responded_within_sla_rate,
         total_response_minutes,
-        cast({{ safe_divide('total_response_minutes', 'leads_responded') }} as decimal(18, 2))
+        -- a double (safe_divide) to the cent through six decimals, as the median: 19.185 -> 19.19 on every
+        -- engine (a double's binary value 19.18499... would round down on DuckDB)
+        cast(cast({{ safe_divide('total_response_minutes', 'leads_responded') }} as decimal(38, 6)) as decimal(18, 2))
             as avg_response_minutes,
-        cast(median_response_minutes as decimal(18, 2)) as median_response_minutes,
+        -- the exact median of cent values has at most three decimals: six recover it from the double, then
+        -- half away from zero to the cent on every engine (117.235 -> 117.24)
+        cast(cast(median_response_minutes as decimal(38, 6)) as decimal(18, 2)) as median_response_minutes,
         {{ non_negative_int_var('lead_response_sla_minutes', 60) }} as sla_minutes
     from cohorts_spined
 )

@@ -66,10 +66,12 @@ compared as (
     select
         ranked.*,
         -- the previous month's revenue: 0 when the rep had no row then, NULL before the first month
-        case
-            when ranked.is_first_month then null
-            else {{ money('previous.revenue') }}
-        end as revenue_prev_month,
+        cast(
+            case
+                when ranked.is_first_month then null
+                else {{ money('previous.revenue') }}
+            end as decimal(18, 2)
+        ) as revenue_prev_month,
         previous.revenue_rank as rank_prev_month
     from ranked
     left join ranked as previous

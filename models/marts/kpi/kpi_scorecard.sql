@@ -241,10 +241,13 @@ kpi_months as (
         selected_kpis.value_unit,
         selected_kpis.is_higher_better,
         selected_kpis.target_metric,
-        case
-            when selected_kpis.is_additive then coalesce(kpi_values.kpi_value, 0)
-            else kpi_values.kpi_value
-        end as kpi_value,
+        -- cast again: the scale must survive coalesce on every engine (PostgreSQL drops it)
+        cast(
+            case
+                when selected_kpis.is_additive then coalesce(kpi_values.kpi_value, 0)
+                else kpi_values.kpi_value
+            end as decimal(38, 12)
+        ) as kpi_value,
         cast({{ dbt.dateadd('month', -1, 'months.month_start') }} as date) as previous_month_start
     from selected_kpis
     inner join kpi_first_months
@@ -300,7 +303,7 @@ final as (
         end as status,
         kpi_value as value,  -- noqa: RF04
         previous_value,
-        kpi_value - previous_value as change_value,
+        cast(kpi_value - previous_value as decimal(38, 12)) as change_value,
         {{ growth_rate('kpi_value', 'previous_value') }} as change_rate,
         -- the as-of month is month to date, its previous month complete
         is_as_of_month and previous_value is not null as is_partial_comparison,
