@@ -70,8 +70,8 @@
     nullif(
         regexp_replace(regexp_replace(regexp_replace(regexp_replace(
             coalesce(
-                nullif(regexp_extract({{ text }}, '{{ currency_marker_prefix() }}', 1), ''),
-                regexp_extract({{ text }}, '{{ currency_marker_suffix() }}', 1)
+                nullif({{ regexp_group(text, currency_marker_prefix()) }}, ''),
+                nullif({{ regexp_group(text, currency_marker_suffix()) }}, '')
             ),
             '^R[Pp][.]?$', 'IDR'), '^US[$]$', 'USD'), '^S[$]$', 'SGD'), '^€$', 'EUR'),
         ''
@@ -116,11 +116,7 @@
 {%- endmacro %}
 
 {% macro default__parse_offset_timestamp(text) -%}
-    ({{ dbt.safe_cast(text, 'timestamptz') }} at time zone 'UTC')
-{%- endmacro %}
-
-{% macro duckdb__parse_offset_timestamp(text) -%}
-    (try_cast({{ text }} as timestamptz) at time zone 'UTC')
+    ({{ cast_or_null(text, 'timestamptz') }} at time zone 'UTC')
 {%- endmacro %}
 
 {#- Spark: the wall-clock part read in the written offset, as +hh:mm (Z and UTC are UTC). -#}
@@ -137,19 +133,34 @@
 
 {#- The wall-clock time written, offset (if any) ignored. -#}
 {% macro default__parse_local_timestamp(text) -%}
-    {{ dbt.safe_cast(text, dbt.type_timestamp()) }}
-{%- endmacro %}
-
-{% macro duckdb__parse_local_timestamp(text) -%}
-    try_cast({{ text }} as timestamp)
+    {{ cast_or_null(text, dbt.type_timestamp()) }}
 {%- endmacro %}
 
 {% macro spark__parse_local_timestamp(text) -%}
     try_cast({{ spark_timestamp_part(text, 1) }} as timestamp)
 {%- endmacro %}
 
-{#- 31/12/2025 (DMY) or 12/31/2025 (MDY), with / . or - and an optional time. DuckDB only. -#}
+{#- 31/12/2025 (DMY) or 12/31/2025 (MDY), with / . or - and an optional time, as a timestamp (NULL when
+    it is no calendar date). The text has matched numeric_date_pattern(). -#}
 {% macro parse_numeric_date(text, date_order) -%}
+    {{ return(adapter.dispatch('parse_numeric_date', 'sales_kpis')(text, date_order)) }}
+{%- endmacro %}
+
+{#- Rewritten as ISO 8601 (year-month-day and the time as written), then cast. -#}
+{% macro default__parse_numeric_date(text, date_order) -%}
+    {%- set iso = '\\3-\\2-\\1\\4' if date_order == 'DMY' else '\\3-\\1-\\2\\4' -%}
+    {{ cast_or_null("regexp_replace(" ~ text ~ ", '^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(.*)$', '"
+        ~ iso ~ "')", dbt.type_timestamp()) }}
+{%- endmacro %}
+
+{#- Spark's regexp_replace writes a group as $1. -#}
+{% macro spark__parse_numeric_date(text, date_order) -%}
+    {%- set iso = '$3-$2-$1$4' if date_order == 'DMY' else '$3-$1-$2$4' -%}
+    {{ cast_or_null("regexp_replace(" ~ text ~ ", '^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(.*)$', '"
+        ~ iso ~ "')", dbt.type_timestamp()) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_numeric_date(text, date_order) -%}
     {%- set day_month = '%d{s}%m' if date_order == 'DMY' else '%m{s}%d' -%}
     {%- set formats = [] -%}
     {%- for s in ['/', '.', '-'] -%}
@@ -207,11 +218,11 @@
     {%- if data_type | lower == 'integer' %}
     case
         when {{ matches_pattern(canonical, integer_pattern()) }}
-            then {{ dbt.safe_cast(dbt.safe_cast(canonical, 'decimal(38, 10)'), data_type) }}
+            then {{ cast_or_null(cast_or_null(canonical, 'decimal(38, 10)'), data_type) }}
     end
     {%- else %}
     case
-        when {{ matches_pattern(canonical, decimal_pattern()) }} then {{ dbt.safe_cast(canonical, data_type) }}
+        when {{ matches_pattern(canonical, decimal_pattern()) }} then {{ cast_or_null(canonical, data_type) }}
     end
     {%- endif %}
 {%- endmacro %}

@@ -60,3 +60,21 @@
 {% macro spark__matches_pattern(expr, pattern) -%}
     ({{ expr }} rlike '^(?:{{ pattern }})$')
 {%- endmacro %}
+
+{#- The text matched by the first parenthesised group of a regular expression; '' or NULL without a match
+    (callers wrap it in nullif(..., '')). -#}
+{% macro regexp_group(expr, pattern) -%}
+    {{ return(adapter.dispatch('regexp_group', 'sales_kpis')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regexp_group(expr, pattern) -%}
+    substring({{ expr }} from '{{ pattern }}')
+{%- endmacro %}
+
+{% macro duckdb__regexp_group(expr, pattern) -%}
+    regexp_extract({{ expr }}, '{{ pattern }}', 1)
+{%- endmacro %}
+
+{% macro spark__regexp_group(expr, pattern) -%}
+    regexp_extract({{ expr }}, '{{ pattern }}', 1)
+{%- endmacro %}

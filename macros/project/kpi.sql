@@ -1,10 +1,12 @@
 {#- Arithmetic conventions shared by every KPI view (specs: ratios are fractions, NULL on a zero
     denominator; growth is (current - previous) / previous, NULL when previous is 0 or absent). -#}
 
+{#- A ratio is a double on every engine (DuckDB's division already gives one; PostgreSQL's numeric division
+    would give 20 decimal places, and dbt.type_float() is 4 bytes on DuckDB and Spark). -#}
 {% macro safe_divide(numerator, denominator) -%}
     case
         when ({{ denominator }}) is null or ({{ denominator }}) = 0 then null
-        else ({{ numerator }}) * 1.0 / ({{ denominator }})
+        else cast(({{ numerator }}) * 1.0 / ({{ denominator }}) as {{ type_double() }})
     end
 {%- endmacro %}
 

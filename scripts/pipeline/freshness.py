@@ -163,9 +163,20 @@ def _render_criterion(criterion: object, project_dir: Path, dbt_vars: dict[str, 
     return _hours({**criterion, "count": count})
 
 
-def source_definitions(project_dir: Path, dbt_vars: dict[str, object]) -> dict[str, SourceDefinition]:
+def _render_loaded_at(field: object, target: dict[str, str]) -> str | None:
+    """loaded_at_field as dbt renders it for a target: Jinja that may read target.type and target.schema."""
+    if not isinstance(field, str):
+        return None
+    return jinja2.Environment(autoescape=False).from_string(field).render(target=target).strip()
+
+
+def source_definitions(
+    project_dir: Path, dbt_vars: dict[str, object], target: dict[str, str] | None = None
+) -> dict[str, SourceDefinition]:
     """The crm source's tables as dbt configures them (a table's `freshness` overrides the source's, and
-    `freshness: null` switches it off), read from the sources file of the project."""
+    `freshness: null` switches it off), read from the sources file of the project; loaded_at_field is
+    rendered for `target` (type and schema; default the DuckDB target)."""
+    target = target or {"type": "duckdb", "schema": "main"}
     path = project_dir / SOURCES_FILE.relative_to(PROJECT_ROOT)
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     source = next(s for s in doc["sources"] if s["name"] == SOURCE_NAME)
@@ -183,7 +194,7 @@ def source_definitions(project_dir: Path, dbt_vars: dict[str, object]) -> dict[s
         freshness = own.get("freshness") or {}
         definitions[table["name"]] = SourceDefinition(
             table=table["name"],
-            loaded_at_field=own.get("loaded_at_field"),
+            loaded_at_field=_render_loaded_at(own.get("loaded_at_field"), target),
             warn_after_hours=_render_criterion(freshness.get("warn_after"), project_dir, dbt_vars),
             error_after_hours=_render_criterion(freshness.get("error_after"), project_dir, dbt_vars),
         )

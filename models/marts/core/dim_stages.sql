@@ -23,7 +23,7 @@ all_stages as (
         cast(null as integer) as stage_order,
         false as is_closed,
         false as is_won,
-        cast(null as double) as mean_label_probability
+        cast(null as {{ type_double() }}) as mean_label_probability
 ),
 
 final as (
