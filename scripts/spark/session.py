@@ -74,7 +74,10 @@ def get_session() -> SparkSession:
 
 
 def stop_session() -> None:
-    """Stop the in-process session, and its JVM, so that a dbt subprocess can open the Derby metastore."""
+    """Stop the in-process session and wait for its JVM to exit, so that the next JVM (dbt's, or a new
+    session of this process) can open the Derby metastore."""
+    import subprocess
+
     from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
@@ -82,7 +85,17 @@ def stop_session() -> None:
     if session is not None:
         session.stop()
     gateway = SparkContext._gateway
-    if gateway is not None:
-        gateway.shutdown()
-        SparkContext._gateway = None
-        SparkContext._jvm = None
+    if gateway is None:
+        return
+    proc = getattr(gateway, "proc", None)
+    gateway.shutdown()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    if proc is not None:
+        if proc.stdin is not None:
+            proc.stdin.close()  # the JVM of a pyspark gateway exits when its stdin closes
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
