@@ -123,8 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     common.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on the console")
 
-    dbt = argparse.ArgumentParser(add_help=False)
-    dbt.add_argument("--target", type=_arg(check_target), help="dbt target in profiles.yml (a DuckDB output)")
+    target = argparse.ArgumentParser(add_help=False)
+    target.add_argument(
+        "--target",
+        type=_arg(check_target),
+        help="dbt target in profiles.yml: a DuckDB output (default) or postgres (docs/operations.md)",
+    )
+    dbt = argparse.ArgumentParser(add_help=False, parents=[target])
     dbt.add_argument("--vars", type=_arg(parse_vars), default={}, help="extra dbt vars as a JSON object")
 
     checks = argparse.ArgumentParser(add_help=False)
@@ -216,13 +221,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     status = sub.add_parser(
-        "status", parents=[common], help="what is served, its age, the last runs", formatter_class=formatter
+        "status",
+        parents=[common, target],
+        help="what is served, its age, the last runs",
+        formatter_class=formatter,
     )
     status.add_argument("--limit", type=_arg(_positive), default=10, help="runs to list (default 10)")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     rollback = sub.add_parser(
         "rollback",
-        parents=[common],
+        parents=[common, target],
         help="serve the previous published version again",
         epilog=EXIT_CODE_HELP,
         formatter_class=formatter,
@@ -274,10 +282,16 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", exc)
         return ExitCode.USAGE
     if args.command == "status":
+        from scripts.pipeline.engines.base import EngineError, engine_for
         from scripts.pipeline.status import collect, format_status, status_json
 
         setup_logging(args, args.log_file)
-        status = collect(paths, args.limit)
+        try:
+            engine = engine_for(paths.project_dir, args.target, paths.state_dir)
+        except EngineError as exc:
+            log.error("%s", exc)
+            return ExitCode.USAGE
+        status = collect(paths, args.limit, engine=engine)
         sys.stdout.write((status_json(status) if args.json else "\n".join(format_status(status))) + "\n")
         return ExitCode.OK
 

@@ -37,6 +37,7 @@ from scripts.pipeline.config import (
     utc_now,
 )
 from scripts.pipeline.dbt_runner import DbtRun, run_dbt
+from scripts.pipeline.engines.base import EngineError, engine_for
 from scripts.pipeline.freshness import check_freshness, check_freshness_in_process, target_is_duckdb
 from scripts.pipeline.history import (
     RunRecord,
@@ -120,6 +121,11 @@ class Pipeline:
             log_file=str(log_file) if log_file else None,
         )
         self.zone = reporting_zone(paths.project_dir, options.dbt_vars)
+        try:
+            # None: the DuckDB build and serving files; else the warehouse of a non-DuckDB target
+            self.engine = engine_for(paths.project_dir, options.target, paths.state_dir)
+        except EngineError as exc:
+            raise ConfigError(str(exc)) from exc
 
     # ---- bookkeeping -------------------------------------------------------------------------------------
 
@@ -170,7 +176,8 @@ class Pipeline:
         try:
             for run_id in self.store.mark_abandoned(self.record.run_id):
                 log.warning("run %s ended without finishing (killed?); recorded as abandoned", run_id)
-            publish.recover_interrupted(self.paths)
+            if self.engine is None:
+                publish.recover_interrupted(self.paths)
             served = self._served()
             self.record.served_before = served["run_id"] if served else None
             self._save()
@@ -206,6 +213,12 @@ class Pipeline:
         return code
 
     def _served(self) -> dict[str, object] | None:
+        if self.engine is not None:
+            try:
+                return self.engine.served_version()
+            except EngineError as exc:
+                log.warning("cannot read the served version of %s: %s", self.engine.describe(), exc)
+                return None
         try:
             return publish.served_version(self.paths.serving_db)
         except duckdb.Error as exc:
@@ -227,6 +240,9 @@ class Pipeline:
 
     def _log_summary(self) -> None:
         """What is now served: row accounting, quarantine, unknown labels, tables (as make run shows)."""
+        if self.engine is not None:
+            log.info("serving %s", self.engine.describe())
+            return
         try:
             for line in format_summary(read_summary(self.paths.serving_db)):
                 log.info("%s", line)
@@ -254,6 +270,8 @@ class Pipeline:
 
     def _check_serving_writable(self) -> None:
         """Refuse before validating if a process holds the serving file read-write (publish would fail)."""
+        if self.engine is not None:
+            return
         with self.step("check_serving"):
             try:
                 with publish.serving_guard(self.paths.serving_db, "publish"):
@@ -266,8 +284,11 @@ class Pipeline:
     def _cmd_rollback(self) -> ExitCode:
         with self.step("rollback") as step:
             try:
-                before, after = publish.rollback(self.paths, self.options.rollback_to, self.pause)
-            except publish.PublishError as exc:
+                if self.engine is not None:
+                    before, after = self.engine.rollback(self.options.rollback_to)
+                else:
+                    before, after = publish.rollback(self.paths, self.options.rollback_to, self.pause)
+            except (publish.PublishError, EngineError) as exc:
                 raise StepFailedError(ExitCode.PUBLISH_FAILED, str(exc)) from exc
             step.detail = f"serving {after} (was {before})"
             self.record.published_version = after
@@ -293,7 +314,7 @@ class Pipeline:
         published (decision D71). `python -m scripts.pipeline dashboard` retries it alone."""
         from scripts.pipeline import dashboard
 
-        if dashboard.mode() == "off":
+        if dashboard.mode() == "off" or self.engine is not None:
             return
         try:
             with self.step("dashboard") as step:
@@ -336,16 +357,17 @@ class Pipeline:
                 )
                 self.record.raw_source = str(raw_dir)
                 as_of = options.as_of or sample_as_of(raw_dir) or dt.datetime.now(self.zone).date()
+                settings = {
+                    "max_rejected_share": self._max_rejected_share(),
+                    "column_map": options.column_map,
+                    "allow_outside_links": options.allow_outside_links,
+                }
                 try:
-                    report = load_directory(
-                        raw_dir,
-                        paths.build_db,
-                        options.raw_schema,
-                        max_rejected_share=self._max_rejected_share(),
-                        column_map=options.column_map,
-                        allow_outside_links=options.allow_outside_links,
-                    )
-                except (LoadError, duckdb.Error) as exc:
+                    if self.engine is not None:
+                        report = self.engine.load(raw_dir, options.raw_schema, **settings)
+                    else:
+                        report = load_directory(raw_dir, paths.build_db, options.raw_schema, **settings)
+                except (LoadError, duckdb.Error, EngineError) as exc:
                     raise StepFailedError(ExitCode.LOAD_FAILED, f"cannot load {raw_dir}: {exc}") from exc
                 self.record.load_rows = dict(report.rows)
                 self.record.load_rejects = report.rejects_summary()
@@ -377,6 +399,8 @@ class Pipeline:
         return check_share(str(value))
 
     def _raw_tables(self) -> list[str]:
+        if self.engine is not None:
+            return self.engine.raw_tables(self.options.raw_schema)
         if not self.paths.build_db.exists():
             return []
         with duckdb.connect(str(self.paths.build_db), read_only=True) as con:
@@ -413,6 +437,7 @@ class Pipeline:
                     utc_now(),
                 )
             else:
+                self._release_engine()
                 report, run = check_freshness(
                     self.paths,
                     tables,
@@ -455,6 +480,7 @@ class Pipeline:
                 args += ["--exclude", *options.exclude.split()]
             if options.full_refresh:
                 args.append("--full-refresh")
+            self._release_engine()
             run = run_dbt(
                 args, paths, self._dbt_vars(as_of), options.target, on_model_start=self._build_started
             )
@@ -479,6 +505,12 @@ class Pipeline:
                     "raw_source": self.record.raw_source,
                 },
             )
+
+    def _release_engine(self) -> None:
+        """Before a dbt process: let the engine free what dbt needs (local Spark's one-JVM metastore)."""
+        release = getattr(self.engine, "release", None)
+        if release is not None:
+            release()
 
     def _build_started(self, proc: subprocess.Popen[str]) -> None:
         if faults.pause_requested("build"):
@@ -524,9 +556,11 @@ class Pipeline:
                     first[0] = False
                     self.pause("validate")
 
-            report = validate_build(
-                self.paths.build_db, models, self.store.validation_path(self.record.run_id), after_suite
-            )
+            results = self.store.validation_path(self.record.run_id)
+            if self.engine is not None:
+                report = self.engine.validate(models, results, after_suite)
+            else:
+                report = validate_build(self.paths.build_db, models, results, after_suite)
             self.record.expectations = report.summary()
             self.record.kpi_row_counts = {
                 m.relation.name: report.row_counts[m.relation.name]
@@ -569,18 +603,21 @@ class Pipeline:
                 "dbt_target": self.options.target,
             }
             try:
-                result = publish.publish(
-                    paths,
-                    relations,
-                    version,
-                    history,
-                    publish.duckdb_settings(paths.project_dir, self.options.target),
-                    self.pause,
-                )
+                if self.engine is not None:
+                    result = self.engine.publish(relations, version, history)
+                else:
+                    result = publish.publish(
+                        paths,
+                        relations,
+                        version,
+                        history,
+                        publish.duckdb_settings(paths.project_dir, self.options.target),
+                        self.pause,
+                    )
             except BaseException as exc:
                 self.record.status = "running"
                 self.record.published_version = None
-                if isinstance(exc, publish.PublishError):
+                if isinstance(exc, publish.PublishError | EngineError):
                     raise StepFailedError(ExitCode.PUBLISH_FAILED, str(exc)) from exc
                 raise
             self.record.table_checksums = result.checksums
@@ -589,13 +626,19 @@ class Pipeline:
                 for label, rows in result.row_counts.items()
                 if label.split(".", 1)[1].startswith("kpi_")
             }
-            step.detail = f"{len(relations)} tables -> {paths.serving_db}"
+            where = self.engine.describe() if self.engine is not None else paths.serving_db
+            step.detail = f"{len(relations)} tables -> {where}"
             self._save()
             self.pause("publish_prune")
+            if self.engine is not None:
+                self.engine.prune(paths.keep_versions, {self.record.run_id})
+                return
             published_runs = {r.run_id for r in self.store.all() if r.status == "published"}
             publish.prune_versions(paths, paths.keep_versions, {self.record.run_id}, published_runs)
 
     def _built_relations(self) -> set[tuple[str, str]]:
+        if self.engine is not None:
+            return self.engine.built_relations()
         with duckdb.connect(str(self.paths.build_db), read_only=True) as con:
             rows = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
         return {(r[0], r[1]) for r in rows}

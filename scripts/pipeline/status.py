@@ -12,6 +12,7 @@ import duckdb
 
 from scripts.pipeline import publish, serving_parquet
 from scripts.pipeline.config import Paths, utc_now
+from scripts.pipeline.engines.base import Engine, EngineError
 from scripts.pipeline.history import RunStore, read_build_marker
 from scripts.pipeline.lock import holder_alive, read_lock_info
 
@@ -33,11 +34,17 @@ class Status:
     parquet_current: str | None = None
 
 
-def collect(paths: Paths, limit: int = 10, now: dt.datetime | None = None) -> Status:
+def collect(
+    paths: Paths, limit: int = 10, now: dt.datetime | None = None, engine: Engine | None = None
+) -> Status:
+    """What is served: the DuckDB serving file, or the serving schema of `engine` (a non-DuckDB target)."""
     now = now or utc_now()
     serving_error = None
     try:
-        served = publish.served_version(paths.serving_db)
+        served = engine.served_version() if engine is not None else publish.served_version(paths.serving_db)
+    except EngineError as exc:
+        served, serving_error = None, str(exc)
+        log.error("%s", serving_error)
     except duckdb.Error as exc:
         served = None
         if publish.is_lock_conflict(exc):
@@ -74,6 +81,18 @@ def collect(paths: Paths, limit: int = 10, now: dt.datetime | None = None) -> St
                 "current_step": running.steps[-1].name if running.steps else None,
             }
     rows = [r.history_row() for r in reversed(records[-limit:])]
+    if engine is not None:
+        return Status(
+            serving_file=engine.describe(),
+            served=served,
+            served_age_hours=served_age,
+            data_age_days=data_age,
+            in_progress=in_progress,
+            last_build=read_build_marker(paths.build_marker),
+            versions=engine.versions() if serving_error is None else [],
+            runs=rows,
+            serving_error=serving_error,
+        )
     parquet = serving_parquet.parquet_root(paths.serving_db)
     return Status(
         serving_file=str(paths.serving_db),
