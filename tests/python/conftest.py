@@ -11,6 +11,7 @@ import pytest
 
 # the files that run dbt or the pipeline, longest first (measured with --durations)
 LONGEST_FIRST = (
+    "test_spark_pipeline.py",  # the Spark scenario (spark_fixtures.py), shared with the cross-engine test
     "test_pipeline_e2e.py",
     "test_crm_only.py",
     "test_bad_input_catalog.py",

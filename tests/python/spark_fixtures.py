@@ -102,14 +102,14 @@ def _cli(root: Path, *args: str) -> dict[str, Any]:
 EXPORT = """
 import json, sys
 from pathlib import Path
+import pyarrow.parquet as pq
 from scripts.spark.session import get_session, stop_session
 out = Path(sys.argv[1]); serving = sys.argv[2]
 spark = get_session()
 try:
     names = sorted(r[1] for r in spark.sql(f"show tables in `{serving}`").collect() if not r[2])
     for name in names:
-        frame = spark.table(f"`{serving}`.`{name}`")
-        frame.toArrow().to_pandas().to_parquet(out / f"{name}.parquet")
+        pq.write_table(spark.table(f"`{serving}`.`{name}`").toArrow(), out / f"{name}.parquet")
     version = spark.table(f"`{serving}`.pipeline_version").collect()[0].asDict()
     databases = sorted(r[0] for r in spark.sql("show databases").collect())
     served = {"views": names, "version": version, "databases": databases}

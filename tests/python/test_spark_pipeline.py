@@ -15,6 +15,8 @@ import pytest
 
 from tests.python.spark_fixtures import SparkScenario, spark_scenario
 
+TABLES = "pipeline_published_tables"
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 
@@ -91,6 +93,6 @@ def test_serving_database_has_every_kpi_view(scenario: SparkScenario) -> None:
     assert len(kpis) == 20
     for name in ("fct_opportunities", "dim_months", "pipeline_version", "pipeline_published_tables"):
         assert name in served["views"]
-    tables = pd.read_parquet(scenario.exports / "pipeline_published_tables.parquet")
+    tables = pd.read_parquet(scenario.exports / f"{TABLES}.parquet")
     assert len(tables) == len(served["views"]) - 3  # every served relation but the 3 pipeline tables
     assert (Path(scenario.exports) / "kpi_win_rate.parquet").exists()
