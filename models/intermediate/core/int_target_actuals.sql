@@ -137,38 +137,6 @@ employed_members as (
 
 members as (
     select
-        targets.target_id,
-        reps.rep_id
-    from targets
-    inner join reps
-        on
-            (reps.hired_date is null or targets.period_end >= reps.hired_date)
-            and (reps.left_date is null or targets.period_start <= reps.left_date)
-            and (
-                (targets.scope = 'rep' and targets.rep_id = reps.rep_id)
-                or targets.scope = 'company'
-                or (
-                    targets.scope = 'team'
-                    and exists (
-                        select 1
-                        from team_periods
-                        where
-                            team_periods.rep_id = reps.rep_id
-                            and team_periods.team_key = targets.team_key
-                            and (
-                                team_periods.valid_from_date is null
-                                or team_periods.valid_from_date <= targets.period_end
-                            )
-                            and (
-                                team_periods.valid_to_date is null or team_periods.valid_to_date > targets.period_start
-                            )
-                    )
-                )
-            )
-),
-
-members as (
-    select
         target_id,
         rep_id
     from employed_members
