@@ -110,8 +110,8 @@ team_members as (
     inner join team_periods
         on
             targets.team_key = team_periods.team_key
-            and (team_periods.valid_from_date is null or team_periods.valid_from_date <= targets.period_end)
-            and (team_periods.valid_to_date is null or team_periods.valid_to_date > targets.period_start)
+            and (team_periods.valid_from_date is null or targets.period_end >= team_periods.valid_from_date)
+            and (team_periods.valid_to_date is null or targets.period_start < team_periods.valid_to_date)
     where targets.scope = 'team'
 ),
 
