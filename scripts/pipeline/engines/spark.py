@@ -6,7 +6,7 @@ side: nothing but the pipeline reads them). Publish is write-audit-publish:
            table into a fresh versioned database `<serving>__v<run id>`, with `pipeline_version`,
            `pipeline_published_tables` (rows and checksum per table) and `pipeline_runs` (run history);
            a versioned database is never written again: it is an immutable snapshot;
-  audit    every copy's row count and checksum are compared with the build's;
+  audit    every copy's row count, and each table's checksum, are compared with the build's;
   publish  the serving database `<serving>` holds one view per served relation; each is repointed to the
            new versioned database (`create or replace view`), data views first and `pipeline_version`
            last; views of relations the new version no longer has are dropped.
@@ -204,10 +204,13 @@ class SparkEngine:
             source = q(relation.schema, relation.identifier)
             copy = q(target, relation.identifier)
             self._sql(f"create table {copy} using parquet as select * from {source}")
-            # audit: the copy holds exactly the build's rows
+            # audit: the copy holds exactly the build's rows. A table's checksum must match; a view is
+            # computed again when read, and Spark may sum floating-point values in another order, so a
+            # view's copy is checked on its row count (its checksum is recorded from the copy)
             (built,) = self._sql(checksum_sql(source))
             (copied,) = self._sql(checksum_sql(copy))
-            if tuple(built) != tuple(copied):
+            same = built[0] == copied[0] and (relation.materialized == "view" or built[1] == copied[1])
+            if not same:
                 raise EngineError(
                     f"publish audit failed for {relation.label}: build {tuple(built)}, copy {tuple(copied)}; "
                     "nothing was switched, the previous version is still served"
