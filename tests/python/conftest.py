@@ -7,12 +7,17 @@ end while the other sits idle (measured: the last minute of the run was one work
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from pg_cluster import Cluster, running_cluster
 
 # the files that run dbt or the pipeline, longest first (measured with --durations)
 LONGEST_FIRST = (
     "test_spark_pipeline.py",  # the Spark scenario (spark_fixtures.py), shared with the cross-engine test
     "test_pipeline_e2e.py",
+    "test_cross_engine.py",
+    "test_postgres_pipeline.py",
     "test_crm_only.py",
     "test_bad_input_catalog.py",
     "test_staging_runs.py",
@@ -30,3 +35,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: the order inside a file, and of the other files, is kept
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """A private PostgreSQL cluster for this test process (tests/python/pg_cluster.py), stopped at the end."""
+    with running_cluster() as cluster:
+        yield cluster
