@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from tests.python.spark_fixtures import SparkScenario, spark_scenario
+from spark_fixtures import SparkScenario, spark_scenario
 
 TABLES = "pipeline_published_tables"
 
