@@ -28,6 +28,7 @@ limit. Serving database: SALES_KPIS_SPARK_SERVING_SCHEMA (default sales_kpis).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -321,7 +322,14 @@ class SparkEngine:
         rows = self._sql(
             f"select run_id, as_of_date, published_at, table_count from {q(database, VERSION_TABLE)}"
         )
-        return rows[0].asDict() if rows else None
+        if not rows:
+            return None
+        version = rows[0].asDict()  # stored as ISO text; typed as the other engines return them
+        if version["as_of_date"]:
+            version["as_of_date"] = dt.date.fromisoformat(version["as_of_date"])
+        if version["published_at"]:
+            version["published_at"] = dt.datetime.fromisoformat(version["published_at"])
+        return version
 
     def served_version(self) -> dict[str, Any] | None:
         return self._version_in(self.serving)
