@@ -97,17 +97,47 @@
 {#- Wall-clock time in a zone as a UTC timestamp (nothing to do for UTC). -#}
 {% macro local_to_utc(expr, timezone) -%}
     {%- if timezone == 'UTC' -%}{{ expr }}
-    {%- else -%}(({{ expr }}) at time zone '{{ timezone }}') at time zone 'UTC'
+    {%- else -%}{{ adapter.dispatch('local_to_utc', 'sales_kpis')(expr, timezone) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__local_to_utc(expr, timezone) -%}
+    (({{ expr }}) at time zone '{{ timezone }}') at time zone 'UTC'
+{%- endmacro %}
+
+{#- Spark timestamps are instants shown in the session zone, which the spark target sets to UTC. -#}
+{% macro spark__local_to_utc(expr, timezone) -%}
+    to_utc_timestamp({{ expr }}, '{{ timezone }}')
+{%- endmacro %}
+
+{#- Spark: the text split into its wall-clock part (group 1) and its offset (group 6). -#}
+{% macro spark_timestamp_part(text, group) -%}
+    regexp_extract({{ text }}, '^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?)( ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?))?$', {{ group }})
 {%- endmacro %}
 
 {% macro default__parse_offset_timestamp(text) -%}
     ({{ cast_or_null(text, 'timestamptz') }} at time zone 'UTC')
 {%- endmacro %}
 
+{#- Spark: the wall-clock part read in the written offset, as +hh:mm (Z and UTC are UTC). -#}
+{% macro spark__parse_offset_timestamp(text) -%}
+    {%- set offset = spark_timestamp_part(text, 6) -%}
+    to_utc_timestamp(
+        cast({{ spark_timestamp_part(text, 1) }} as timestamp),
+        case
+            when {{ offset }} in ('Z', 'UTC') then 'UTC'
+            else concat(substr({{ offset }}, 1, 3), ':', coalesce(nullif(substr(replace({{ offset }}, ':', ''), 4, 2), ''), '00'))
+        end
+    )
+{%- endmacro %}
+
 {#- The wall-clock time written, offset (if any) ignored. -#}
 {% macro default__parse_local_timestamp(text) -%}
     {{ cast_or_null(text, dbt.type_timestamp()) }}
+{%- endmacro %}
+
+{% macro spark__parse_local_timestamp(text) -%}
+    try_cast({{ spark_timestamp_part(text, 1) }} as timestamp)
 {%- endmacro %}
 
 {#- 31/12/2025 (DMY) or 12/31/2025 (MDY), with / . or - and an optional time, as a timestamp (NULL when
@@ -119,6 +149,13 @@
 {#- Rewritten as ISO 8601 (year-month-day and the time as written), then cast. -#}
 {% macro default__parse_numeric_date(text, date_order) -%}
     {%- set iso = '\\3-\\2-\\1\\4' if date_order == 'DMY' else '\\3-\\1-\\2\\4' -%}
+    {{ cast_or_null("regexp_replace(" ~ text ~ ", '^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(.*)$', '"
+        ~ iso ~ "')", dbt.type_timestamp()) }}
+{%- endmacro %}
+
+{#- Spark's regexp_replace writes a group as $1. -#}
+{% macro spark__parse_numeric_date(text, date_order) -%}
+    {%- set iso = '$3-$2-$1$4' if date_order == 'DMY' else '$3-$1-$2$4' -%}
     {{ cast_or_null("regexp_replace(" ~ text ~ ", '^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(.*)$', '"
         ~ iso ~ "')", dbt.type_timestamp()) }}
 {%- endmacro %}

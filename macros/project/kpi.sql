@@ -6,8 +6,23 @@
 {% macro safe_divide(numerator, denominator) -%}
     case
         when ({{ denominator }}) is null or ({{ denominator }}) = 0 then null
-        else cast(({{ numerator }}) * 1.0 / ({{ denominator }}) as {{ type_double() }})
+        else {{ double_quotient(numerator, denominator) }}
     end
+{%- endmacro %}
+
+{#- numerator / denominator as an 8-byte float. DuckDB divides decimals in double precision; Spark divides
+    them as decimals (six to eleven digits of scale, then rounded: 2/3 became 0.6666666666666667), so on
+    Spark both sides are cast to double first. -#}
+{% macro double_quotient(numerator, denominator) -%}
+    {{ return(adapter.dispatch('double_quotient', 'sales_kpis')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__double_quotient(numerator, denominator) -%}
+    cast(({{ numerator }}) * 1.0 / ({{ denominator }}) as {{ type_double() }})
+{%- endmacro %}
+
+{% macro spark__double_quotient(numerator, denominator) -%}
+    (cast(({{ numerator }}) as double) / cast(({{ denominator }}) as double))
 {%- endmacro %}
 
 {% macro growth_rate(current, previous) -%}

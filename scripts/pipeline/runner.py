@@ -490,6 +490,7 @@ class Pipeline:
                     utc_now(),
                 )
             else:
+                self._release_engine()
                 report, run = check_freshness(
                     self.paths,
                     tables,
@@ -533,6 +534,7 @@ class Pipeline:
                 args += ["--exclude", *options.exclude.split()]
             if options.full_refresh:
                 args.append("--full-refresh")
+            self._release_engine()
             run = run_dbt(
                 args, paths, self._dbt_vars(as_of), options.target, on_model_start=self._build_started
             )
@@ -557,6 +559,12 @@ class Pipeline:
                     "raw_source": self.record.raw_source,
                 },
             )
+
+    def _release_engine(self) -> None:
+        """Before a dbt process: let the engine free what dbt needs (local Spark's one-JVM metastore)."""
+        release = getattr(self.engine, "release", None)
+        if release is not None:
+            release()
 
     def _build_started(self, proc: subprocess.Popen[str]) -> None:
         if faults.pause_requested("build"):

@@ -14,6 +14,7 @@ from pg_cluster import Cluster, running_cluster
 
 # the files that run dbt or the pipeline, longest first (measured with --durations)
 LONGEST_FIRST = (
+    "test_spark_pipeline.py",  # the Spark scenario (spark_fixtures.py), shared with the cross-engine test
     "test_pipeline_e2e.py",
     "test_crm_adapters.py",
     "test_cross_engine.py",

@@ -1,4 +1,4 @@
-"""Cross-engine equality: the sample built on DuckDB and on PostgreSQL gives the same KPIs and facts.
+"""Cross-engine equality: the sample built on DuckDB, PostgreSQL and Spark gives the same KPIs and facts.
 
 Each engine builds the bundled sample into its own warehouse (module fixtures): DuckDB models only (make
 dbt-test runs its data and unit tests); PostgreSQL a full `dbt build`, so every data test and unit test
@@ -8,7 +8,8 @@ compared with the first (DuckDB): row counts exactly, money (decimals) to the ce
 matched by sorting on their normalised values.
 
 Adding an engine: add a builder to ENGINES that builds the sample and returns a `read(relation)` function
-(column names, rows). The Spark build adds itself the same way.
+(column names, rows). Spark (build_spark) reads the served views of the shared Spark scenario
+(spark_fixtures.py), which also runs every data test and unit test on Spark.
 """
 
 from __future__ import annotations
@@ -131,10 +132,41 @@ def build_postgres(tmp: Path, request: pytest.FixtureRequest) -> Reader:
     return read
 
 
+def build_spark(tmp: Path, request: pytest.FixtureRequest) -> Reader:
+    """Spark: no build of its own. The shared Spark scenario (spark_fixtures.py: the nightly pipeline on the
+    sample, a full dbt build with every data test, then the unit tests) exports every served view of the
+    serving database as Parquet, written from Spark's Arrow batches (Spark's types: decimals, doubles,
+    timestamps in UTC); those files are what Spark's readers would get."""
+    import pyarrow.parquet as pq
+    from spark_fixtures import spark_scenario
+
+    scenario = spark_scenario(request.getfixturevalue("tmp_path_factory"))
+    for step in ("run", "export"):
+        done = scenario.step(step)
+        if done["returncode"] != 0:
+            pytest.fail(f"Spark scenario step {step} failed:\n{done['stderr'][-4000:]}")
+
+    def read(relation: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        table = pq.read_table(scenario.exports / f"{relation}.parquet")
+        return table.column_names, [tuple(row.values()) for row in table.to_pylist()]
+
+    def float_columns() -> list[str]:
+        return [
+            f"{path.stem}.{field.name}"
+            for path in sorted(scenario.exports.glob("*.parquet"))
+            for field in pq.read_schema(path)
+            if str(field.type) in ("float", "halffloat")
+        ]
+
+    read.float_columns = float_columns  # type: ignore[attr-defined]
+    return read
+
+
 # the first engine is the reference the others are compared with
 ENGINES: dict[str, Callable[[Path, pytest.FixtureRequest], Reader]] = {
     "duckdb": build_duckdb,
     "postgres": build_postgres,
+    "spark": build_spark,
 }
 
 

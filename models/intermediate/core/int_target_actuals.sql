@@ -100,6 +100,21 @@ target_credits as (
             )
 ),
 
+-- the reps in each team target's team on some day of its period (a join, not a correlated subquery in
+-- the join condition: Spark cannot plan one that references both sides of a join)
+team_members as (
+    select distinct
+        targets.target_id,
+        team_periods.rep_id
+    from targets
+    inner join team_periods
+        on
+            targets.team_key = team_periods.team_key
+            and (team_periods.valid_from_date is null or targets.period_end >= team_periods.valid_from_date)
+            and (team_periods.valid_to_date is null or targets.period_start < team_periods.valid_to_date)
+    where targets.scope = 'team'
+),
+
 -- reps employed in the period (and, for a team, in the team on some day of it)
 employed_members as (
     select
@@ -110,27 +125,14 @@ employed_members as (
         on
             (reps.hired_date is null or targets.period_end >= reps.hired_date)
             and (reps.left_date is null or targets.period_start <= reps.left_date)
-            and (
-                (targets.scope = 'rep' and targets.rep_id = reps.rep_id)
-                or targets.scope = 'company'
-                or (
-                    targets.scope = 'team'
-                    and exists (
-                        select 1
-                        from team_periods
-                        where
-                            team_periods.rep_id = reps.rep_id
-                            and team_periods.team_key = targets.team_key
-                            and (
-                                team_periods.valid_from_date is null
-                                or team_periods.valid_from_date <= targets.period_end
-                            )
-                            and (
-                                team_periods.valid_to_date is null or team_periods.valid_to_date > targets.period_start
-                            )
-                    )
-                )
-            )
+    left join team_members
+        on
+            targets.target_id = team_members.target_id
+            and reps.rep_id = team_members.rep_id
+    where
+        (targets.scope = 'rep' and targets.rep_id = reps.rep_id)
+        or targets.scope = 'company'
+        or (targets.scope = 'team' and team_members.rep_id is not null)
 ),
 
 members as (

@@ -75,9 +75,7 @@ final as (
         days_to_as_of <= 0 as is_future_period,
         period_days,
         least(greatest(days_to_as_of, 0), period_days) as elapsed_days,
-        cast(
-            least(greatest(days_to_as_of, 0), period_days) * 1.0 / period_days as {{ type_double() }}
-        ) as elapsed_share,
+        {{ double_quotient('least(greatest(days_to_as_of, 0), period_days)', 'period_days') }} as elapsed_share,
         cast(target_value_reporting as decimal(18, 2)) as target_value,
         case when is_money_metric then '{{ reporting_currency() }}' end as currency_code,
         period_start,

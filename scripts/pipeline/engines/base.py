@@ -22,6 +22,8 @@ changes unless publish or rollback returns):
   versions()                        archived versions (rollback targets), newest first
   prune(keep, protect)              drop archived versions beyond the newest `keep`
   describe()                        where the served data is, for logs and `status`
+  release()                         (optional) free what a dbt process needs before the runner starts one
+                                    (local Spark: its Derby metastore admits one JVM)
 """
 
 from __future__ import annotations
@@ -109,4 +111,8 @@ def engine_for(project_dir: Path, target: str | None, state_dir: Path) -> Engine
         from scripts.pipeline.engines.postgres import PostgresEngine
 
         return PostgresEngine.from_env(state_dir)
-    raise EngineError(f"the pipeline does not support dbt targets of type {kind!r} (duckdb, postgres)")
+    if kind == "spark":
+        from scripts.pipeline.engines.spark import SparkEngine
+
+        return SparkEngine.from_env(state_dir)
+    raise EngineError(f"the pipeline does not support dbt targets of type {kind!r} (duckdb, postgres, spark)")
