@@ -27,7 +27,7 @@ BI_READERS := duckdb-1.1.3 duckdb-1.4.4 duckdb-cli-1.5.6
 # make bench: data scale factor (SF1 is about 10 M raw rows); results go to warehouse/bench/
 SCALE ?= 0.1
 
-.PHONY: help venv run test lint ruff sqlfluff pytest dbt-test docs dashboard semantic bench clean bi-readers
+.PHONY: help venv run test test-spark lint ruff sqlfluff pytest dbt-test docs dashboard semantic bench clean bi-readers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against the 
 
 pytest: venv bi-readers ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+
+test-spark: venv ## the Spark tests alone (opt-in, about 20 min idle): local Spark pipeline, data and unit tests, cross-engine equality
+	SALES_KPIS_SPARK_TESTS=1 $(BIN)/pytest tests/python/test_spark_pipeline.py tests/python/test_cross_engine.py
 
 docs: venv ## the dbt docs site, one file that opens offline: target/static_index.html (lineage to exposures)
 	$(BIN)/dbt docs generate --static
