@@ -25,6 +25,8 @@ option (CLIs)                      -> reaches; validated by
 --limit (pipeline status)          -> the run listing; a whole number >= 1
 --to (pipeline rollback)           -> the file name of an archived version; a run id
 --database (load)                  -> the DuckDB connect path; a .duckdb path, never a connection string
+--crm-source (pipeline, load)      -> which sources file the loader reads, dbt var crm_source; a fixed choice
+--landed-schema (pipeline, load)   -> SQL identifier (loader), dbt var crm_landed_schema; an identifier
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ PIPELINE = [
     (["status", "--limit", "-1"], "whole number >= 1"),
     (["status", "--limit", "1 --json"], "whole number >= 1"),
     (["rollback", "--to", "../../etc/passwd"], "invalid run id"),
+    (["run", "--crm-source", "salesforce'; --"], "invalid choice"),
+    (["run", "--landed-schema", SQL], "invalid schema name"),
+    (["run", "--landed-schema", "raw_hubspot --full-refresh"], "invalid schema name"),
 ]
 BUILD = [
     (["--raw-schema", SQL], "invalid schema name"),
@@ -88,6 +93,8 @@ LOADER = [
     (["--raw-dir", "x", "--database", ":memory:"], "must be a .duckdb file"),
     (["--raw-dir", "x", "--database", "md:my_db.duckdb"], "must be a .duckdb file"),
     (["--raw-dir", "x", "--max-rejected-share", "1e9"], "from 0 to 1"),
+    (["--raw-dir", "x", "--crm-source", "zoho"], "invalid choice"),
+    (["--raw-dir", "x", "--landed-schema", SQL], "not a valid identifier"),
 ]
 
 

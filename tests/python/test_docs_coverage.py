@@ -41,6 +41,9 @@ def _unit_test_models() -> set[str]:
 
 
 SQL_MODELS = sorted(p.stem for p in MODELS.rglob("*.sql"))
+# CRM adapter models are enabled only in their CRM's build (test_crm_adapters.py builds them); their YAML is
+# checked here, their built columns there
+ADAPTER_MODELS = sorted(p.stem for p in (MODELS / "adapters").rglob("*.sql"))
 
 
 @pytest.mark.parametrize("model", SQL_MODELS)
@@ -114,6 +117,8 @@ def test_every_column_of_every_built_model_has_a_description() -> None:
     built = _built_columns()
     problems = []
     for model in SQL_MODELS:
+        if model in ADAPTER_MODELS:
+            continue
         if model not in built:
             problems.append(f"{model}: not built on the sample")
             continue
