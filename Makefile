@@ -19,7 +19,7 @@ export GX_ANALYTICS_ENABLED := false
 # make test builds into its own database, so it never touches what make run built
 TEST_DB := $(CURDIR)/warehouse/test.duckdb
 # test files run in parallel, each in one worker (module fixtures build their data sets once)
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 # DuckDB 1.x readers (what BI drivers bundle), one folder each, for tests/python/test_serving_readers.py:
 # the serving file must open in all of them (docs/decisions.md, D60). Installed once, kept until make clean.
 export SALES_KPIS_BI_READERS ?= $(CURDIR)/warehouse/bi-readers
