@@ -155,22 +155,5 @@
     landed): every landed column as text, NULL where a row leaves it out; `extra` names columns beyond the
     landed shape (custom fields a test maps with var salesforce_column_map). -#}
 {% macro salesforce_fixture(object_name, rows, extra=[]) -%}
-    {%- set names = salesforce_landed_columns()[object_name] + extra -%}
-    {%- for row in rows -%}
-        {%- for c in row if c not in names -%}
-            {{ exceptions.raise_compiler_error("salesforce_fixture(" ~ object_name ~ "): unknown column " ~ c) }}
-        {%- endfor %}
-    select
-        {%- for name in names %}
-        cast({{ "null" if row.get(name) is none else dbt.string_literal(dbt.escape_single_quotes(row[name] | string)) }}
-            as {{ dbt.type_string() }}) as {{ name }}{{ "," if not loop.last }}
-        {%- endfor %}
-    {{ "union all" if not loop.last }}
-    {%- else %}
-    select
-        {%- for name in names %}
-        cast(null as {{ dbt.type_string() }}) as {{ name }}{{ "," if not loop.last }}
-        {%- endfor %}
-    where 1 = 0
-    {%- endfor %}
+    {{- text_fixture('salesforce_fixture(' ~ object_name ~ ')', salesforce_landed_columns()[object_name] + extra, rows) -}}
 {%- endmacro %}

@@ -9,11 +9,16 @@
                                                      'rate_to_reporting': '15000'}]) }}"
 -#}
 {% macro crm_fixture(table_name, rows) -%}
-    {%- set columns = crm_contract_table(table_name).columns -%}
-    {%- set names = columns | map('first') | list -%}
+    {{- text_fixture('crm_fixture(' ~ table_name ~ ')', crm_contract_table(table_name).columns | map('first') | list, rows) -}}
+{%- endmacro %}
+
+{#- A fixture of text columns `names`: one SELECT per row (a column the row leaves out is NULL), or an empty
+    SELECT of those columns when there are no rows. `caller_name` names the calling macro in errors. Also
+    used by the CRM adapters' fixtures (salesforce_fixture). -#}
+{% macro text_fixture(caller_name, names, rows) -%}
     {%- for row in rows -%}
         {%- for c in row if c not in names -%}
-            {{ exceptions.raise_compiler_error("crm_fixture(" ~ table_name ~ "): unknown column " ~ c) }}
+            {{ exceptions.raise_compiler_error(caller_name ~ ": unknown column " ~ c) }}
         {%- endfor %}
     select
         {%- for name in names %}

@@ -252,6 +252,36 @@ def _read_frame(
     return frame, set(wanted), int(rows)
 
 
+def record_suite_result(
+    report: ValidationReport,
+    name: str,
+    result: Any,
+    rows: int,
+    input_rows: dict[str, int],
+    inputs_with_rows: list[str],
+) -> None:
+    """Add one suite's validation result to the report (failures named, the empty-view check explained by
+    its inputs' row counts) and log it; shared by the DuckDB path and the PostgreSQL engine."""
+    stats = result.statistics
+    report.evaluated += int(stats.get("evaluated_expectations", 0))
+    report.successful += int(stats.get("successful_expectations", 0))
+    failed = [_failure(name, r) for r in result.results if not r.success]
+    for failure in failed:
+        if failure.check == "rows_when_inputs_have_rows":
+            failure.error = "no rows although its inputs have rows: " + ", ".join(
+                f"{label} ({input_rows[label]:,})" for label in inputs_with_rows
+            )
+    report.failures += failed
+    log.log(
+        logging.ERROR if failed else logging.INFO,
+        "suite %-40s %5d rows  %2d expectations  %s",
+        name,
+        rows,
+        int(stats.get("evaluated_expectations", 0)),
+        f"{len(failed)} FAILED" if failed else "ok",
+    )
+
+
 def validate_build(
     build_db: Path,
     models: list[CheckedModel],
@@ -320,24 +350,7 @@ def validate_build(
             )
             result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
             saved[name] = result.to_json_dict()
-            stats = result.statistics
-            report.evaluated += int(stats.get("evaluated_expectations", 0))
-            report.successful += int(stats.get("successful_expectations", 0))
-            failed = [_failure(name, r) for r in result.results if not r.success]
-            for failure in failed:
-                if failure.check == "rows_when_inputs_have_rows":
-                    failure.error = "no rows although its inputs have rows: " + ", ".join(
-                        f"{label} ({input_rows[label]:,})" for label in inputs_with_rows
-                    )
-            report.failures += failed
-            log.log(
-                logging.ERROR if failed else logging.INFO,
-                "suite %-40s %5d rows  %2d expectations  %s",
-                name,
-                rows,
-                int(stats.get("evaluated_expectations", 0)),
-                f"{len(failed)} FAILED" if failed else "ok",
-            )
+            record_suite_result(report, name, result, rows, input_rows, inputs_with_rows)
             if on_suite_done:
                 on_suite_done(name)
     for failure in report.failures:

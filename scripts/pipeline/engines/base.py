@@ -89,6 +89,19 @@ class Engine(Protocol):
     def prune(self, keep: int, protect: set[str]) -> list[str]: ...
 
 
+def pick_archive(archives: list[tuple[str, str, Any]], to: str | None, where: str) -> tuple[str, str]:
+    """The (schema or database, run_id) a rollback serves: the newest archive, or the one of run `to`.
+    `archives` are (location, run_id, published_at), newest first."""
+    if not archives:
+        raise EngineError(f"no archived version to roll back to in {where}")
+    if to is None:
+        return archives[0][0], archives[0][1]
+    match = [a for a in archives if a[1] == to]
+    if not match:
+        raise EngineError(f"no archived version {to!r} (archived: {', '.join(a[1] for a in archives)})")
+    return match[0][0], match[0][1]
+
+
 def target_type(project_dir: Path, target: str | None) -> str | None:
     """The `type` of a dbt target (else SALES_KPIS_TARGET, else duckdb) in profiles.yml; None when the
     file or the target cannot be read (dbt then reports it, as before engines existed)."""

@@ -30,7 +30,7 @@ from scripts.pipeline.validate import (
     ExpectationFailure,
     ValidationReport,
     _expectations,
-    _failure,
+    record_suite_result,
 )
 
 log = logging.getLogger("pipeline.postgres.validate")
@@ -199,21 +199,4 @@ def _validate_model(
     asset = source.add_table_asset(name=name, table_name=name, schema_name=SCRATCH_SCHEMA)
     result = asset.add_batch_definition_whole_table("all_rows").get_batch().validate(suite)
     saved[name] = result.to_json_dict()
-    stats = result.statistics
-    report.evaluated += int(stats.get("evaluated_expectations", 0))
-    report.successful += int(stats.get("successful_expectations", 0))
-    failed = [_failure(name, r) for r in result.results if not r.success]
-    for failure in failed:
-        if failure.check == "rows_when_inputs_have_rows":
-            failure.error = "no rows although its inputs have rows: " + ", ".join(
-                f"{label} ({input_rows[label]:,})" for label in inputs_with_rows
-            )
-    report.failures += failed
-    log.log(
-        logging.ERROR if failed else logging.INFO,
-        "suite %-40s %5d rows  %2d expectations  %s",
-        name,
-        rows,
-        int(stats.get("evaluated_expectations", 0)),
-        f"{len(failed)} FAILED" if failed else "ok",
-    )
+    record_suite_result(report, name, result, rows, input_rows, inputs_with_rows)

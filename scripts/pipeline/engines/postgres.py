@@ -39,7 +39,7 @@ from psycopg.rows import dict_row
 
 from scripts.load_raw import LoadReport
 from scripts.pipeline.checks import CheckedModel, Relation
-from scripts.pipeline.engines.base import EngineError, PublishInfo
+from scripts.pipeline.engines.base import EngineError, PublishInfo, pick_archive
 from scripts.pipeline.engines.pg_connect import PgSettings
 from scripts.pipeline.validate import ValidationReport
 
@@ -320,18 +320,7 @@ class PostgresEngine:
     def rollback(self, to: str | None) -> tuple[str | None, str]:
         try:
             with self.connect() as con:
-                archives = self._archives(con)
-                if not archives:
-                    raise EngineError(f"no archived version to roll back to in {self.settings.describe()}")
-                if to is None:
-                    schema, run_id = archives[0][0], archives[0][1]
-                else:
-                    match = [a for a in archives if a[1] == to]
-                    if not match:
-                        raise EngineError(
-                            f"no archived version {to!r} (archived: {', '.join(a[1] for a in archives)})"
-                        )
-                    schema, run_id = match[0][0], match[0][1]
+                schema, run_id = pick_archive(self._archives(con), to, self.settings.describe())
                 self._grant(con, schema)
                 con.commit()
                 before = self._swap(con, schema)

@@ -43,7 +43,7 @@ import duckdb
 
 from scripts.load_raw import LoadError, LoadReport
 from scripts.pipeline.checks import CheckedModel, Relation
-from scripts.pipeline.engines.base import EngineError, PublishInfo
+from scripts.pipeline.engines.base import EngineError, PublishInfo, pick_archive
 from scripts.pipeline.validate import ValidationReport, validate_build
 
 if TYPE_CHECKING:
@@ -351,18 +351,7 @@ class SparkEngine:
         return [run_id for _, run_id, _ in self._archives()]
 
     def rollback(self, to: str | None) -> tuple[str | None, str]:
-        archives = self._archives()
-        if not archives:
-            raise EngineError(f"no archived version to roll back to in {self.describe()}")
-        if to is None:
-            database, run_id = archives[0][0], archives[0][1]
-        else:
-            match = [a for a in archives if a[1] == to]
-            if not match:
-                raise EngineError(
-                    f"no archived version {to!r} (archived: {', '.join(a[1] for a in archives)})"
-                )
-            database, run_id = match[0][0], match[0][1]
+        database, run_id = pick_archive(self._archives(), to, self.describe())
         identifiers = [
             r[1] for r in self._sql(f"show tables in {q(database)}") if not r[2] and r[1] not in META_TABLES
         ]
