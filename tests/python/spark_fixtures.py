@@ -86,8 +86,8 @@ def spark_env(root: Path) -> dict[str, str]:
     return env | {
         "SALES_KPIS_SPARK_DIR": str(root / "spark"),
         "SALES_KPIS_STATE_DIR": str(root / "state"),
-        "SALES_KPIS_DUCKDB_PATH": str(root / "unused.duckdb"),
-        "SALES_KPIS_SERVING_PATH": str(root / "serving" / "unused.duckdb"),
+        "SALES_KPIS_DUCKDB_PATH": str(root / "unused_build.duckdb"),
+        "SALES_KPIS_SERVING_PATH": str(root / "serving" / "unused_serving.duckdb"),
         "DBT_TARGET_PATH": str(root / "target"),
         "DBT_LOG_PATH": str(root / "dbt_logs"),
         "GX_ANALYTICS_ENABLED": "false",
