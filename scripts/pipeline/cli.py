@@ -294,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(format="%(levelname)s %(message)s")
         log.error("%s", exc)
         return ExitCode.USAGE
+    if "as_of_date" in getattr(args, "vars", {}):
+        logging.basicConfig(format="%(levelname)s %(message)s")
+        log.error("--vars: give the as-of date with --as-of YYYY-MM-DD, not the dbt var as_of_date")
+        return ExitCode.USAGE
     if args.command == "status":
         from scripts.pipeline.engines.base import EngineError, engine_for
         from scripts.pipeline.status import collect, format_status, status_json
