@@ -327,15 +327,15 @@ def test_no_kpi_view_reaches_past_the_as_of_month(database: Path) -> None:
     assert future_targets[0] == future_targets[1]
 
 
+def compiled_sql(database: Path, model: str) -> str:
+    return next((database.parent / "target" / "compiled").rglob(f"{model}.sql")).read_text(encoding="utf-8")
+
+
 @pytest.mark.slow
 def test_the_date_in_the_environment_builds_what_the_var_builds(database: Path, var_built: Path) -> None:
     for model in AS_OF_MODELS:
-        compiled = {
-            path: next((path.parent / "target" / "compiled").rglob(f"{model}.sql")).read_text()
-            for path in (database, var_built)
-        }
+        compiled = {path: compiled_sql(path, model) for path in (database, var_built)}
         assert compiled[database] == compiled[var_built], model
-        assert f"cast('{AS_OF.isoformat()}' as date)" in compiled[database], model
         from_env, from_var = (read_relation(path, f"marts.{model}") for path in (database, var_built))
         assert len(from_env) > 0, model
         key = list(from_env.columns)
@@ -344,5 +344,21 @@ def test_the_date_in_the_environment_builds_what_the_var_builds(database: Path, 
             from_var.sort_values(key, ignore_index=True, key=lambda c: c.astype(str)),
             obj=model,
         )
+    # the date reached the models as a literal (dim_months reads it; the others read dim_months)
+    assert f"cast('{AS_OF.isoformat()}' as date)" in compiled_sql(database, "dim_months")
     months = read_relation(database, "marts.dim_months")
     assert set(months["as_of_date"]) == {AS_OF}
+
+
+@pytest.mark.slow
+def test_a_bad_date_in_the_environment_fails_with_its_name(database: Path) -> None:
+    root = database.parent  # the build's own target folder: dbt re-uses its parse, whatever the date
+    result = run_dbt(
+        ["run-operation", "validate_project_vars"],
+        None,
+        env=dbt_env(database, root, "2026-02-30"),
+        target_path=root / "target",
+        quiet=True,
+    )
+    assert result.returncode != 0
+    assert 'SALES_KPIS_AS_OF_DATE (environment)="2026-02-30"' in "\n".join(result.output_tail)
