@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--as-of",
         type=_arg(parse_as_of),
-        help="as-of date YYYY-MM-DD (backfill a past day); default: the raw dir's manifest.json, else today",
+        help="as-of date YYYY-MM-DD (backfill a past day); default: the raw dir's manifest.json, else today; "
+        "dbt gets it as SALES_KPIS_AS_OF_DATE",
     )
     run.add_argument("--full-refresh", action="store_true", help="pass --full-refresh to dbt build")
     run.add_argument("--select", type=_arg(_selector), help="dbt selection to build (default: everything)")
