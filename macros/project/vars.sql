@@ -144,7 +144,8 @@
 {% macro as_of_date() -%}
     {%- set text = date_var('as_of_date') -%}
     {%- if text is none and execute -%}
-        {%- set text = _date_text('SALES_KPIS_AS_OF_DATE (environment)', env_var('SALES_KPIS_AS_OF_DATE', '')) -%}
+        {%- set from_env = env_var('SALES_KPIS_AS_OF_DATE', '') -%}
+        {%- set text = _date_text('SALES_KPIS_AS_OF_DATE (environment)', from_env) -%}
     {%- endif -%}
     {%- if text is none -%}
         {{- reporting_today() -}}
