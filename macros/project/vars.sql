@@ -114,7 +114,11 @@
 {#- A date variable as validated YYYY-MM-DD text, or none when unset (null, empty). Only a real calendar
     date passes, so the value is safe to put in a SQL literal. -#}
 {% macro date_var(name) -%}
-    {%- set value = var(name, none) -%}
+    {{- return(_date_text(name, var(name, none))) -}}
+{%- endmacro %}
+
+{#- `value` (named `name` in the error) as validated YYYY-MM-DD text, or none when it is null or empty. -#}
+{% macro _date_text(name, value) -%}
     {%- if value is none or (value | string) in ('', 'none', 'None', 'null') -%}
         {{- return(none) -}}
     {%- endif -%}
@@ -129,9 +133,20 @@
     {{- return(text) -}}
 {%- endmacro %}
 
-{#- The as-of date as a SQL date expression: the variable as a literal, or today in the reporting zone. -#}
+{#- The as-of date as a SQL date expression, from the first of:
+    1. the variable as_of_date (dbt by hand, unit-test overrides);
+    2. the environment variable SALES_KPIS_AS_OF_DATE (what the nightly pipeline sets), read only while
+       executing, never while parsing: dbt re-parses every file that read an environment variable whose
+       value changed, and a changed --vars makes it re-parse the whole project, so either way a new date
+       each night would cost a parse. Read here, the date reaches the SQL and not the parse (D115);
+    3. today in the reporting time zone.
+    A date from 1 or 2 becomes a literal, so the compiled SQL is the same whichever way it came. -#}
 {% macro as_of_date() -%}
     {%- set text = date_var('as_of_date') -%}
+    {%- if text is none and execute -%}
+        {%- set from_env = env_var('SALES_KPIS_AS_OF_DATE', '') -%}
+        {%- set text = _date_text('SALES_KPIS_AS_OF_DATE (environment)', from_env) -%}
+    {%- endif -%}
     {%- if text is none -%}
         {{- reporting_today() -}}
     {%- else -%}

@@ -70,7 +70,8 @@ def format_report(result: dict[str, Any]) -> str:
         rows.append(("generate data", *_cells(generation)))
     full = result.get("full")
     if full:
-        rows.append(("full nightly run", *_cells(full)))
+        parse = f" (dbt: {full['dbt_parse']} parse)" if full.get("dbt_parse") else ""
+        rows.append((f"full nightly run{parse}", *_cells(full)))
         for name, phase in (full.get("phases") or {}).items():
             rows.append((f"  {name}", _num(phase.get("wall_s")), _num(phase.get("cpu_s")), ""))
         dbt = full.get("dbt") or {}

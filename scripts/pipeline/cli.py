@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--as-of",
         type=_arg(parse_as_of),
-        help="as-of date YYYY-MM-DD (backfill a past day); default: the raw dir's manifest.json, else today",
+        help="as-of date YYYY-MM-DD (backfill a past day); default: the raw dir's manifest.json, else today; "
+        "dbt gets it as SALES_KPIS_AS_OF_DATE",
     )
     run.add_argument("--full-refresh", action="store_true", help="pass --full-refresh to dbt build")
     run.add_argument("--select", type=_arg(_selector), help="dbt selection to build (default: everything)")
@@ -293,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         logging.basicConfig(format="%(levelname)s %(message)s")
         log.error("%s", exc)
+        return ExitCode.USAGE
+    if "as_of_date" in getattr(args, "vars", {}):
+        logging.basicConfig(format="%(levelname)s %(message)s")
+        log.error("--vars: give the as-of date with --as-of YYYY-MM-DD, not the dbt var as_of_date")
         return ExitCode.USAGE
     if args.command == "status":
         from scripts.pipeline.engines.base import EngineError, engine_for

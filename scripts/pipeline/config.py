@@ -24,6 +24,9 @@ ENV_PROJECT_DIR = "SALES_KPIS_PROJECT_DIR"
 ENV_KEEP_VERSIONS = "SALES_KPIS_KEEP_VERSIONS"
 ENV_TARGET_PATH = "DBT_TARGET_PATH"
 ENV_DBT_LOG_PATH = "DBT_LOG_PATH"
+# the as-of date for dbt: read by the as_of_date() macro while executing, never while parsing, so a new date
+# each night keeps dbt's partial parse (a changed --vars would not; D115)
+ENV_AS_OF_DATE = "SALES_KPIS_AS_OF_DATE"
 
 DEFAULT_BUILD_DB = "warehouse/build.duckdb"
 DEFAULT_SERVING_DB = "warehouse/serving/sales_kpis.duckdb"
@@ -287,9 +290,12 @@ class Paths:
     def default_sample_dir(self) -> Path:
         return self.project_dir / DEFAULT_SAMPLE_DIR
 
-    def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt child processes: the build database and target folder, absolute."""
+    def dbt_env(self, as_of: dt.date | None = None) -> dict[str, str]:
+        """Environment for dbt child processes: the build database and target folder, absolute, and the
+        as-of date (SALES_KPIS_AS_OF_DATE; empty when none is given, so one in the caller's environment
+        never leaks in: the models then use today)."""
         env = {
+            ENV_AS_OF_DATE: as_of.isoformat() if as_of else "",
             ENV_BUILD_DB: str(self.build_db),
             ENV_TARGET_PATH: str(self.target_dir),
             "DBT_PROFILES_DIR": str(self.project_dir),

@@ -5,6 +5,7 @@ keeps writing the build database while the next run starts.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import subprocess
 import time
@@ -29,13 +30,18 @@ def run_dbt(
     target: str | None = None,
     on_model_start: Callable[[subprocess.Popen[str]], None] | None = None,
     results_name: str = "run_results.json",
+    as_of: dt.date | None = None,
 ) -> DbtRun:
-    """Run `dbt <args>` for the pipeline; stream its output to the log; summarise its results."""
+    """Run `dbt <args>` for the pipeline; stream its output to the log; summarise its results.
+
+    The as-of date goes in the environment, not in `dbt_vars` (D115)."""
+    if dbt_vars and "as_of_date" in dbt_vars:
+        raise ValueError("the pipeline gives dbt the as-of date through `as_of`, not the var as_of_date")
     started = time.monotonic()
     run = run_dbt_process(
         [*args, "--no-use-colors"],
         dbt_vars,
-        env=paths.dbt_env(),
+        env=paths.dbt_env(as_of),
         target_path=paths.target_dir,
         project_dir=paths.project_dir,
         target=target,

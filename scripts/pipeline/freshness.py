@@ -316,6 +316,7 @@ def check_freshness(
             dbt_vars,
             target,
             results_name="sources.json",
+            as_of=as_of,
         )
         results_file = paths.target_dir / "sources.json"
         if results_file.exists():

@@ -429,7 +429,9 @@ class Pipeline:
             ).fetchall()
         return [r[0] for r in rows]
 
-    def _dbt_vars(self, as_of: dt.date | None) -> dict[str, object]:
+    def _dbt_vars(self) -> dict[str, object]:
+        """The pipeline's dbt vars. Never the as-of date: a var that changes every night would make dbt parse
+        the whole project again; it goes in the environment instead (run_dbt's `as_of`, D115)."""
         dbt_vars: dict[str, object] = {**self.options.dbt_vars, "raw_schema": self.options.raw_schema}
         if self.options.raw_locale:
             dbt_vars["raw_locale"] = self.options.raw_locale
@@ -439,8 +441,6 @@ class Pipeline:
             dbt_vars["crm_source"] = self.options.crm_source
             if self.options.landed_schema:
                 dbt_vars["crm_landed_schema"] = self.options.landed_schema
-        if as_of:
-            dbt_vars["as_of_date"] = as_of.isoformat()
         return dbt_vars
 
     def _landed_freshness(self, as_of: dt.date) -> list[SourceFreshness]:
@@ -466,7 +466,7 @@ class Pipeline:
             tuple(t for t, spec in landed.items() if spec.required),
             as_of,
             self.zone,
-            self._dbt_vars(as_of),
+            self._dbt_vars(),
             schema,
             utc_now(),
             crm=crm,
@@ -485,7 +485,7 @@ class Pipeline:
                     REQUIRED_TABLES,
                     as_of,
                     self.zone,
-                    self._dbt_vars(as_of),
+                    self._dbt_vars(),
                     self.options.raw_schema,
                     utc_now(),
                 )
@@ -497,7 +497,7 @@ class Pipeline:
                     REQUIRED_TABLES,
                     as_of,
                     self.zone,
-                    self._dbt_vars(as_of),
+                    self._dbt_vars(),
                     self.options.target,
                     utc_now(),
                 )
@@ -536,7 +536,12 @@ class Pipeline:
                 args.append("--full-refresh")
             self._release_engine()
             run = run_dbt(
-                args, paths, self._dbt_vars(as_of), options.target, on_model_start=self._build_started
+                args,
+                paths,
+                self._dbt_vars(),
+                options.target,
+                on_model_start=self._build_started,
+                as_of=as_of,
             )
             self._record_dbt(run)
             step.detail = run.summary()

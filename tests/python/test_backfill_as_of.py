@@ -13,6 +13,10 @@ raw CSV files (never the dbt models):
 (c) the June win rate (kpi_win_rate_monthly) counts only deals closed on or before 30 June;
 (d) no KPI view has a month (or snapshot) after June 2026.
 
+The build gets its as-of date as the nightly pipeline gives it, in the environment
+(SALES_KPIS_AS_OF_DATE, D115). A second build of the as-of-sensitive models with the dbt var as_of_date
+instead (dbt by hand), in a copy of the database, must compile to the same SQL and give the same rows.
+
 "Closed by then" follows the documented stage timeline (docs/marts.md, fct_opportunity_stage_intervals):
 the stage history rows, then the record's own stage appended when the last history row disagrees with it
 (at the close time for a closed deal, else at its last change). A deal lost on 26 June and reopened in
@@ -21,6 +25,7 @@ July is closed on 30 June; a deal created in May and won in August is open on 30
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -43,25 +48,54 @@ DBT_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 CLOSED_STAGES = frozenset({"closed_won", "closed_lost"})
 
 
+# as-of-sensitive models: a month spine cut at the as-of month, a fact cut at the as-of date, a KPI view
+AS_OF_MODELS = ("dim_months", "fct_customer_months", "kpi_scorecard")
+
+
+def dbt_env(database: Path, root: Path, as_of: str) -> dict[str, str]:
+    return {
+        "SALES_KPIS_DUCKDB_PATH": str(database),
+        "SALES_KPIS_TARGET": "duckdb",
+        "SALES_KPIS_AS_OF_DATE": as_of,
+        "DBT_LOG_PATH": str(root / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built as of 30 June, the date given as the pipeline gives it (the environment)."""
     root = tmp_path_factory.mktemp("backfill_as_of")
     database = root / "warehouse.duckdb"
     load_directory(SAMPLE_DIR, database)
     result = run_dbt(
         DBT_ARGS,
-        {"as_of_date": AS_OF.isoformat()},
-        env={
-            "SALES_KPIS_DUCKDB_PATH": str(database),
-            "SALES_KPIS_TARGET": "duckdb",
-            "DBT_LOG_PATH": str(root / "logs"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        },
+        None,
+        env=dbt_env(database, root, AS_OF.isoformat()),
         target_path=root / "target",
         quiet=True,
     )
     assert result.ok, f"dbt build as of {AS_OF} failed: {result.failures}"
     return database
+
+
+@pytest.fixture(scope="module")
+def var_built(database: Path) -> Path:
+    """A copy of the database (same file name, so the same catalog in the SQL) where the as-of-sensitive
+    models are built again with the dbt var as_of_date and no date in the environment."""
+    root = database.parent / "var_path"
+    root.mkdir()
+    copy = root / database.name
+    shutil.copyfile(database, copy)
+    result = run_dbt(
+        ["run", "--select", *AS_OF_MODELS],
+        {"as_of_date": AS_OF.isoformat()},
+        env=dbt_env(copy, root, ""),
+        target_path=root / "target",
+        quiet=True,
+    )
+    assert result.ok, f"dbt run with --vars as_of_date failed: {result.failures}"
+    return copy
 
 
 # ----- pandas readings of the raw files --------------------------------------------------------------
@@ -291,3 +325,40 @@ def test_no_kpi_view_reaches_past_the_as_of_month(database: Path) -> None:
         ).fetchone()
     assert late == {}
     assert future_targets[0] == future_targets[1]
+
+
+def compiled_sql(database: Path, model: str) -> str:
+    return next((database.parent / "target" / "compiled").rglob(f"{model}.sql")).read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_date_in_the_environment_builds_what_the_var_builds(database: Path, var_built: Path) -> None:
+    for model in AS_OF_MODELS:
+        compiled = {path: compiled_sql(path, model) for path in (database, var_built)}
+        assert compiled[database] == compiled[var_built], model
+        from_env, from_var = (read_relation(path, f"marts.{model}") for path in (database, var_built))
+        assert len(from_env) > 0, model
+        key = list(from_env.columns)
+        pd.testing.assert_frame_equal(
+            from_env.sort_values(key, ignore_index=True, key=lambda c: c.astype(str)),
+            from_var.sort_values(key, ignore_index=True, key=lambda c: c.astype(str)),
+            obj=model,
+        )
+    # the date reached the models as a literal (dim_months reads it; the others read dim_months)
+    assert f"cast('{AS_OF.isoformat()}' as date)" in compiled_sql(database, "dim_months")
+    months = read_relation(database, "marts.dim_months")
+    assert set(months["as_of_date"]) == {AS_OF}
+
+
+@pytest.mark.slow
+def test_a_bad_date_in_the_environment_fails_with_its_name(database: Path) -> None:
+    root = database.parent  # the build's own target folder: dbt re-uses its parse, whatever the date
+    result = run_dbt(
+        ["run-operation", "validate_project_vars"],
+        None,
+        env=dbt_env(database, root, "2026-02-30"),
+        target_path=root / "target",
+        quiet=True,
+    )
+    assert result.returncode != 0
+    assert 'SALES_KPIS_AS_OF_DATE (environment)="2026-02-30"' in "\n".join(result.output_tail)

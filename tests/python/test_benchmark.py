@@ -18,7 +18,7 @@ from scripts.benchmark.bound import models_in_order
 from scripts.benchmark.incremental import NOT_AVAILABLE, pipeline_has_incremental_mode
 from scripts.benchmark.latency import percentile
 from scripts.benchmark.measure import TreeSampler, process_tree, read_stat, run_measured
-from scripts.benchmark.nightly import dbt_breakdown, layer_of
+from scripts.benchmark.nightly import dbt_breakdown, layer_of, parse_kind
 from scripts.benchmark.report import derived, format_report, ratio
 
 
@@ -112,6 +112,26 @@ def test_dbt_breakdown_sums_node_time_by_type_and_layer(tmp_path: Path) -> None:
     assert out["startup_and_parse_s"] == 15.0  # 65 s of build step - 50 s dbt spent on nodes
     assert out["slowest_models"][0] == {"model": "fct_orders", "seconds": 6.0}
     assert dbt_breakdown(tmp_path / "missing.json", (0.0, 1.0)) == {}
+
+
+def test_parse_kind_reads_dbts_log() -> None:
+    # dbt 1.11's own lines (file log, debug level)
+    partial = (
+        "[debug] [MainThread]: Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed.\n"
+        "[debug] [MainThread]: Partial parsing enabled, no changes found, skipping parsing\n"
+    )
+    vars_changed = (
+        "[info ] [MainThread]: Unable to do partial parsing because config vars, config profile, or config "
+        "target have changed\n"
+    )
+    first = (
+        "[info ] [MainThread]: Unable to do partial parsing because saved manifest not found. "
+        "Starting full parse.\n"
+    )
+    assert parse_kind(partial) == "partial"
+    assert parse_kind(vars_changed) == "full"
+    assert parse_kind(first) == "full"
+    assert parse_kind("[info ] [MainThread]: Running with dbt=1.11.2\n") is None
 
 
 def test_dbt_breakdown_cuts_the_build_into_start_parse_and_nodes(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ option (CLIs)                      -> reaches; validated by
                                       (pipeline), paths only as quoted SQL literals, links out of it refused
 --raw-schema (pipeline, build),    -> SQL identifier (loader), dbt var raw_schema -> source schema;
   --schema (load)                     a lower-case identifier
---as-of (pipeline, build)          -> dbt var as_of_date -> SQL date literal; a YYYY-MM-DD calendar date
+--as-of (pipeline, build)          -> env SALES_KPIS_AS_OF_DATE (pipeline) or dbt var as_of_date (build) ->
+                                      SQL date literal; a YYYY-MM-DD calendar date, checked again by the macro
 --select, --exclude (pipeline,     -> the dbt argument list; each space-separated part is dbt node selection,
   build)                              never starting with "-", passed as separate argv elements (no shell)
 --target (pipeline)                -> dbt --target; a profile target name

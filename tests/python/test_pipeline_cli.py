@@ -83,6 +83,8 @@ def test_help_lists_commands_options_and_exit_codes(tmp_path: Path) -> None:
         (["run", "--target", "dev'--"], "invalid dbt target"),
         (["run", "--vars", '{"spine_start_month": "2020-01-01\') as x --"}'], "not allowed"),
         (["run", "--vars", "[1, 2]"], "JSON object"),
+        # one way in for the as-of date, which the pipeline gives dbt in the environment (D115)
+        (["run", "--vars", '{"as_of_date": "2026-01-01"}'], "--as-of YYYY-MM-DD"),
         (["run", "--raw-dir", "/no/such/dir'; --"], "not a directory"),
         (["rollback", "--to", "../../etc/passwd"], "invalid run id"),
     ],

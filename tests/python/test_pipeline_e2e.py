@@ -222,8 +222,9 @@ def kills(
         seen["served_after_kill"][point] = wh.served()
         return marker
 
-    # 1. killed while validating a fresh build (of dim_months only, on the same input)
-    kill_at("validate", "run", "--raw-dir", str(raw["v1"]), *QUICK)
+    # 1. killed while validating a fresh build (of dim_months only, on the same input), as of the day before
+    #    the input's date: the next dbt (step 5, as of the input's date) must re-use this one's parse (D115)
+    kill_at("validate", "run", "--raw-dir", str(raw["v1"]), "--as-of", "2026-11-14", *QUICK)
     # 2. killed while writing the new serving file, 3. after archiving it, just before os.replace
     kill_at("publish", "publish")
     seen["temp_files_after_publish_kill"] = sorted(p.name for p in wh.serving.parent.glob(".*.tmp"))
@@ -243,7 +244,12 @@ def kills(
     wh.kill(proc)
     seen["served_after_kill"]["load"] = wh.served()
     # 5. killed while dbt builds (dbt frozen mid-build): dbt must die with the pipeline
+    dbt_log = wh.root / "dbt_logs" / "dbt.log"
+    log_start = dbt_log.stat().st_size
     marker = kill_at("build", "run", "--raw-dir", str(raw["v2"]), "--allow-stale")
+    with dbt_log.open("rb") as handle:
+        handle.seek(log_start)
+        seen["dbt_log_after_new_as_of"] = handle.read().decode("utf-8", "replace")
     seen["dbt_alive_after_kill"] = _alive_after(int(marker["dbt_pid"]), 10)
     seen["publish_after_build_kill"] = wh.cli("publish")
     # 6. the next run succeeds, with a reader querying the serving file throughout
@@ -310,6 +316,10 @@ def test_baseline_run_publishes_and_records_everything(baseline: Warehouse) -> N
             con.execute("select table_type, count(*) from information_schema.tables group by 1").fetchall()
         )
         runs = con.execute("select run_id, status, tests_passed from pipeline.runs").fetchall()
+        # the date the run recorded is the one the models used (it reaches dbt in the environment, D115)
+        model_as_of = con.execute(
+            "select distinct cast(as_of_date as varchar) from marts.dim_months"
+        ).fetchall()
         dq = {
             r[0]
             for r in con.execute(
@@ -317,6 +327,7 @@ def test_baseline_run_publishes_and_records_everything(baseline: Warehouse) -> N
             ).fetchall()
         }
     assert set(kinds) == {"BASE TABLE"}  # KPI views are served as plain tables
+    assert model_as_of == [(record["as_of_date"],)]
     assert (run_id, "published") in {(r[0], r[1]) for r in runs}
     assert dq == {
         "int_raw_rows_accounted",
@@ -337,6 +348,16 @@ def test_a_kill_during_publish_leaves_only_a_temp_file_which_the_next_run_remove
 ) -> None:
     assert kills["temp_files_after_publish_kill"]
     assert not list(kills["wh"].serving.parent.glob(".*.tmp"))
+
+
+def test_a_new_as_of_date_keeps_dbts_partial_parse(kills: dict[str, Any]) -> None:
+    """Step 5's dbt (as of 2026-11-15) follows step 1's (as of 2026-11-14) in the same warehouse: the date
+    reaches the models without changing dbt's vars or parse-time environment, so dbt re-uses the saved
+    parse instead of parsing the whole project again (D115)."""
+    text = kills["dbt_log_after_new_as_of"]
+    assert "Running with dbt=" in text, "no dbt invocation in the log of step 5"
+    assert "Unable to do partial parsing" not in text, text[-3000:]
+    assert "Partial parsing enabled" in text
 
 
 def test_a_second_run_is_refused_at_once_and_changes_nothing(kills: dict[str, Any]) -> None:

@@ -111,6 +111,13 @@ def test_identifiers_are_checked(name: str) -> None:
         check_identifier(name)
 
 
+def test_dbt_gets_the_as_of_date_in_its_environment_and_never_an_inherited_one(tmp_path: Path) -> None:
+    paths = Paths.from_env({"SALES_KPIS_DUCKDB_PATH": str(tmp_path / "a.duckdb")})
+    assert paths.dbt_env(dt.date(2026, 6, 30))["SALES_KPIS_AS_OF_DATE"] == "2026-06-30"
+    # no date: an empty value overrides one in the caller's environment, so the models use today
+    assert paths.dbt_env()["SALES_KPIS_AS_OF_DATE"] == ""
+
+
 def test_paths_refuse_serving_the_build_database(tmp_path: Path) -> None:
     env = {
         "SALES_KPIS_DUCKDB_PATH": str(tmp_path / "a.duckdb"),

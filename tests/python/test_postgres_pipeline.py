@@ -118,6 +118,9 @@ def test_run_loads_with_accounting_and_publishes(pg: PgPipeline) -> None:
             con.execute(f"select table_name, row_count from {SERVING}.pipeline_published_tables")
         )
         assert published["marts.kpi_revenue_monthly"] == revenue_rows
+        # the as-of date reached PostgreSQL's dbt in the environment (D115): the sample's date, not today
+        (as_of,) = con.execute(f"select max(as_of_date) from {SERVING}.dim_months").fetchone()
+    assert str(as_of) == status["served"]["as_of_date"] == "2026-11-15"
 
 
 def test_pooled_reader_sees_new_version_right_after_publish(pg: PgPipeline) -> None:
