@@ -78,8 +78,8 @@ sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against the 
 pytest: venv bi-readers ## Python tests, including the slow end-to-end ones (PYTEST_WORKERS processes, one file each)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
-test-spark: venv ## the Spark tests alone (opt-in, about 20 min idle): local Spark pipeline, data and unit tests, cross-engine equality
-	SALES_KPIS_SPARK_TESTS=1 $(BIN)/pytest tests/python/test_spark_pipeline.py tests/python/test_cross_engine.py
+test-spark: venv ## the Spark tests (CI runs them after make test; about 25 min idle): local Spark pipeline with every data and unit test, rollback, three-engine equality
+	SALES_KPIS_SPARK_TESTS=1 $(BIN)/pytest tests/python/test_spark_pipeline.py tests/python/test_cross_engine.py --durations=5
 
 docs: venv ## the dbt docs site, one file that opens offline: target/static_index.html (lineage to exposures)
 	$(BIN)/dbt docs generate --static

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from spark_fixtures import spark_tests_enabled
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(7200)]  # with Spark, its scenario may run here
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = PROJECT_ROOT / "seeds" / "sample_crm"
@@ -162,8 +162,8 @@ def build_spark(tmp: Path, request: pytest.FixtureRequest) -> Reader:
     return read
 
 
-# the first engine is the reference the others are compared with; Spark joins when its opt-in scenario runs
-# (spark_fixtures.py: SALES_KPIS_SPARK_TESTS=1, make test-spark)
+# the first engine is the reference the others are compared with; Spark joins when its scenario runs
+# (spark_fixtures.py: SALES_KPIS_SPARK_TESTS=1, make test-spark, which CI runs after make test)
 ENGINES: dict[str, Callable[[Path, pytest.FixtureRequest], Reader]] = {
     "duckdb": build_duckdb,
     "postgres": build_postgres,

@@ -16,7 +16,7 @@ from spark_fixtures import SparkScenario, spark_scenario
 
 TABLES = "pipeline_published_tables"
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(7200)]  # the Spark scenario: 30 min idle, 60 loaded
 
 
 @pytest.fixture(scope="module")
