@@ -42,7 +42,9 @@
         {%- endif -%}
     {%- endfor -%}
     {#- typed columns in the order of the documented rules: numbers, then timestamps, then booleans -#}
-    {%- set formats = crm_column_formats(table_name, columns) -%}
+    {#- a column the raw table already types (Parquet) has no whitespace to trim and a canonical format -#}
+    {%- set text_columns = crm_text_columns(table_name, columns) -%}
+    {%- set formats = crm_column_formats(table_name, columns, text_columns) -%}
     {#- columns beyond the contract's ride along unchanged (crm_extra_columns) -#}
     {%- set extras = crm_extra_columns(table_name) -%}
     {#- a currency written in an amount must be the row's own (tables whose money is in currency_code) -#}
@@ -66,7 +68,7 @@
     source_text as (
         select
             {%- for c in names %}
-            {{ crm_text(c) }} as {{ c }}__text{{ "," if not loop.last or extras }}
+            {% if c in text_columns %}{{ crm_text(c) }}{% else %}cast({{ c }} as {{ dbt.type_string() }}){% endif %} as {{ c }}__text{{ "," if not loop.last or extras }}
             {%- endfor %}
             {%- for extra in extras %}
             source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last }}
