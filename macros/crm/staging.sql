@@ -82,7 +82,7 @@
             {{ dbt.hash(crm_row_text(names)) }} as _row_hash,
             {{ crm_key_text(key) }} as _raw_key,
             {%- for c in columns %}
-            {{ parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type, formats[c.name], currency) | indent(12) }} as {{ c.name }}{{ "," if not loop.last }}
+            {{ crm_sql_block(parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type, formats[c.name], currency), 12) }} as {{ c.name }}{{ "," if not loop.last }}
             {%- endfor %}
         from source_text
     ),
@@ -114,7 +114,7 @@
                 when {{ c.name }}__text is not null and {{ c.name }} is null
                     then {% if attr == 'column' %}'{{ c.name }}'
                     {%- elif attr == 'reason' %}'{{ crm_unparseable_reason(c.data_type) }}'
-                    {%- else %}{{ crm_unparseable_value(c.name ~ '__text', c.data_type, formats[c.name], currency) | indent(20) }}
+                    {%- else %}{{ crm_sql_block(crm_unparseable_value(c.name ~ '__text', c.data_type, formats[c.name], currency), 20) }}
                     {%- endif %}
                 {%- endfor %}
             end as _unparseable_{{ attr }}{{ "," if not loop.last }}
@@ -141,6 +141,12 @@
     )
 
     select * from versioned
+{%- endmacro %}
+
+{#- A multi-line SQL expression from a macro (whose lines carry the macro's own four-space indentation)
+    placed `width` columns in. -#}
+{% macro crm_sql_block(sql, width) -%}
+    {{- return(sql | trim | replace('\n    ', '\n') | indent(width)) -}}
 {%- endmacro %}
 
 {#- Apply label normalisation to a cleaned text column. -#}
