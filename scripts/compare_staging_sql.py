@@ -85,14 +85,20 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]
     return [(r[0], r[1]) for r in con.execute(f'describe memory.main."{table}"').fetchall()]
 
 
-def compare(con: duckdb.DuckDBPyConnection, model: str, before_sql: str, after_sql: str, repeat: int) -> Comparison:
+def compare(
+    con: duckdb.DuckDBPyConnection, model: str, before_sql: str, after_sql: str, repeat: int
+) -> Comparison:
     before = materialise(con, "before", before_sql, repeat)
     after = materialise(con, "after", after_sql, repeat)
     same_columns = columns(con, "before") == columns(con, "after")
     only_before = only_after = -1
     if same_columns:
-        (only_before,) = con.execute("select count(*) from (from memory.main.before except all from memory.main.after)").fetchone()
-        (only_after,) = con.execute("select count(*) from (from memory.main.after except all from memory.main.before)").fetchone()
+        (only_before,) = con.execute(
+            "select count(*) from (from memory.main.before except all from memory.main.after)"
+        ).fetchone()
+        (only_after,) = con.execute(
+            "select count(*) from (from memory.main.after except all from memory.main.before)"
+        ).fetchone()
     return Comparison(model, before, after, only_before, only_after, same_columns)
 
 
@@ -107,7 +113,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--before", type=Path, required=True, help="directory of compiled base_crm__*.sql")
     parser.add_argument("--after", type=Path, required=True, help="directory of compiled base_crm__*.sql")
     parser.add_argument("--models", default="base_crm__*", help="file name pattern (default: base_crm__*)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each SQL; the fastest counts (default 1)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each SQL; the fastest counts (default 1)"
+    )
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (default 2)")
     args = parser.parse_args(argv)
     for directory in (args.before, args.after):
@@ -140,12 +148,19 @@ def main(argv: list[str] | None = None) -> int:
     LOG.info(header)
     for r in results:
         ratio = r.after.cpu_s / r.before.cpu_s if r.before.cpu_s else float("nan")
-        status = "yes" if r.identical else f"NO (only before {r.only_before}, only after {r.only_after}, same columns {r.same_columns})"
-        LOG.info(f"{r.model:40} {r.before.rows:>10} {r.before.cpu_s:>11.3f} {r.after.cpu_s:>10.3f} {ratio:>6.2f}  {status}")
+        status = (
+            "yes"
+            if r.identical
+            else f"NO (only before {r.only_before}, only after {r.only_after}, same columns {r.same_columns})"
+        )
+        cpu = f"{r.before.cpu_s:>11.3f} {r.after.cpu_s:>10.3f} {ratio:>6.2f}"
+        LOG.info(f"{r.model:40} {r.before.rows:>10} {cpu}  {status}")
     total_before = sum(r.before.cpu_s for r in results)
     total_after = sum(r.after.cpu_s for r in results)
-    LOG.info(f"{'total':40} {sum(r.before.rows for r in results):>10} {total_before:>11.3f} {total_after:>10.3f} "
-             f"{total_after / total_before if total_before else float('nan'):>6.2f}")
+    LOG.info(
+        f"{'total':40} {sum(r.before.rows for r in results):>10} {total_before:>11.3f} {total_after:>10.3f} "
+        f"{total_after / total_before if total_before else float('nan'):>6.2f}"
+    )
     return 0 if all(r.identical for r in results) else 1
 
 
