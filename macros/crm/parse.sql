@@ -294,18 +294,20 @@
 {#- The format of each typed column of a raw table: the declared one for text columns; the canonical one
     for columns the raw table already types (a Parquet DECIMAL's text is `1500000.00` whatever locale
     the CSV exports use). Typed timestamps without a zone still read in raw_timezone. -#}
-{% macro crm_column_formats(table_name, columns, text_columns) -%}
+{% macro crm_column_formats(table_name, columns, raw_types) -%}
     {%- set declared = raw_format(table_name) -%}
     {%- set canonical = {'decimal': '.', 'thousands': '', 'date_order': 'YMD', 'timezone': declared.timezone} -%}
     {%- set formats = {} -%}
     {%- for c in columns -%}
-        {%- do formats.update({c.name: declared if c.name in text_columns else canonical}) -%}
+        {%- set raw_type = raw_types.get(c.name, 'varchar') -%}
+        {%- set is_text = raw_type.startswith('varchar') or raw_type in ('text', 'string') -%}
+        {%- do formats.update({c.name: declared if is_text else canonical}) -%}
     {%- endfor -%}
     {{- return(formats) -}}
 {%- endmacro %}
 
-{#- The contract columns the raw table holds as text (all of them in unit tests and for a missing table). -#}
-{% macro crm_text_columns(table_name, columns) -%}
+{#- The type of each column of the raw table, lower case ({} in unit tests and for a missing table). -#}
+{% macro crm_raw_types(table_name) -%}
     {%- set raw_types = {} -%}
     {%- if execute and not crm_in_unit_test() and crm_table_exists(table_name) -%}
         {%- set adapter_model = crm_adapter_model(table_name) -%}
@@ -314,12 +316,13 @@
             {%- do raw_types.update({col.name | lower: col.dtype | lower}) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set text_columns = [] -%}
-    {%- for c in columns -%}
-        {%- set raw_type = raw_types.get(c.name, 'varchar') -%}
-        {%- if raw_type.startswith('varchar') or raw_type in ('text', 'string') -%}
-            {%- do text_columns.append(c.name) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{- return(text_columns) -}}
+    {{- return(raw_types) -}}
+{%- endmacro %}
+
+{#- Whether a raw column type holds a number, boolean, date or timestamp, whose text has no whitespace. -#}
+{% macro crm_is_typed_value(raw_type) -%}
+    {%- set prefixes = ['timestamp', 'date', 'bool', 'decimal', 'numeric', 'integer', 'int2', 'int4', 'int8',
+                        'bigint', 'smallint', 'tinyint', 'hugeint', 'double', 'float', 'real'] -%}
+    {%- for prefix in prefixes if raw_type.startswith(prefix) -%}{{- return(true) -}}{%- endfor -%}
+    {{- return(raw_type == 'int') -}}
 {%- endmacro %}

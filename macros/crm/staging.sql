@@ -43,8 +43,8 @@
     {%- endfor -%}
     {#- typed columns in the order of the documented rules: numbers, then timestamps, then booleans -#}
     {#- a column the raw table already types (Parquet) has no whitespace to trim and a canonical format -#}
-    {%- set text_columns = crm_text_columns(table_name, columns) -%}
-    {%- set formats = crm_column_formats(table_name, columns, text_columns) -%}
+    {%- set raw_types = crm_raw_types(table_name) -%}
+    {%- set formats = crm_column_formats(table_name, columns, raw_types) -%}
     {#- columns beyond the contract's ride along unchanged (crm_extra_columns) -#}
     {%- set extras = crm_extra_columns(table_name) -%}
     {#- a currency written in an amount must be the row's own (tables whose money is in currency_code) -#}
@@ -68,7 +68,7 @@
     source_text as (
         select
             {%- for c in names %}
-            {% if c in text_columns %}{{ crm_text(c) }}{% else %}cast({{ c }} as {{ dbt.type_string() }}){% endif %} as {{ c }}__text{{ "," if not loop.last or extras }}
+            {% if crm_is_typed_value(raw_types.get(c, 'varchar')) %}cast({{ c }} as {{ dbt.type_string() }}){% else %}{{ crm_text(c) }}{% endif %} as {{ c }}__text{{ "," if not loop.last or extras }}
             {%- endfor %}
             {%- for extra in extras %}
             source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last }}
