@@ -185,21 +185,30 @@
 {%- endmacro %}
 
 {#- A number in the declared format; `currency` (SQL text of the row's currency code, or none) says
-    whether a currency marker may be written in the amount: it must name the row's own currency. -#}
+    whether a currency marker may be written in the amount: it must name the row's own currency.
+    A marker starts with a letter, `$` or `€`, or ends with Rp, RP or a three-letter code: no number pattern
+    accepts such text. So a table without currency_code parses the text as it is (a marker leaves it
+    unparseable), and text of only digits, signs, separators and spaces skips the search for a marker. -#}
 {% macro parse_number(text, data_type, fmt=none, currency=none) -%}
     {%- set fmt = fmt or raw_format(none) -%}
-    {#- no marker: the text itself; the row's own currency: the text without it; another: NULL -#}
-    {%- set number_text -%}
-        case coalesce({{ currency_marker(text) }}, '')
-            when '' then {{ text }}
-            {%- if currency is not none %}
-            when upper({{ currency }})
-                then {{ trim_whitespace("regexp_replace(regexp_replace(" ~ text ~ ", '" ~ currency_marker_prefix()
-                    ~ "', ''), '" ~ currency_marker_suffix() ~ "', '')") }}
-            {%- endif %}
-        end
-    {%- endset -%}
-    {{ parse_plain_number(number_text, data_type, fmt) }}
+    {%- if currency is none -%}
+        {{ parse_plain_number(text, data_type, fmt) }}
+    {%- else -%}
+        {#- no marker: the text itself; the row's own currency: the text without it; another: NULL -#}
+        {%- set number_text -%}
+            case
+                when {{ matches_pattern(text, '[-+0-9., ]*') }} then {{ text }}
+                else
+                    case coalesce({{ currency_marker(text) }}, '')
+                        when '' then {{ text }}
+                        when upper({{ currency }})
+                            then {{ trim_whitespace("regexp_replace(regexp_replace(" ~ text ~ ", '"
+                                ~ currency_marker_prefix() ~ "', ''), '" ~ currency_marker_suffix() ~ "', '')") }}
+                    end
+            end
+        {%- endset -%}
+        {{ parse_plain_number(number_text, data_type, fmt) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A number without currency marker: the plain form always, the declared locale's form too. -#}
@@ -285,9 +294,20 @@
 {#- The format of each typed column of a raw table: the declared one for text columns; the canonical one
     for columns the raw table already types (a Parquet DECIMAL's text is `1500000.00` whatever locale
     the CSV exports use). Typed timestamps without a zone still read in raw_timezone. -#}
-{% macro crm_column_formats(table_name, columns) -%}
+{% macro crm_column_formats(table_name, columns, raw_types) -%}
     {%- set declared = raw_format(table_name) -%}
     {%- set canonical = {'decimal': '.', 'thousands': '', 'date_order': 'YMD', 'timezone': declared.timezone} -%}
+    {%- set formats = {} -%}
+    {%- for c in columns -%}
+        {%- set raw_type = raw_types.get(c.name, 'varchar') -%}
+        {%- set is_text = raw_type.startswith('varchar') or raw_type in ('text', 'string') -%}
+        {%- do formats.update({c.name: declared if is_text else canonical}) -%}
+    {%- endfor -%}
+    {{- return(formats) -}}
+{%- endmacro %}
+
+{#- The type of each column of the raw table, lower case ({} in unit tests and for a missing table). -#}
+{% macro crm_raw_types(table_name) -%}
     {%- set raw_types = {} -%}
     {%- if execute and not crm_in_unit_test() and crm_table_exists(table_name) -%}
         {%- set adapter_model = crm_adapter_model(table_name) -%}
@@ -296,11 +316,13 @@
             {%- do raw_types.update({col.name | lower: col.dtype | lower}) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set formats = {} -%}
-    {%- for c in columns -%}
-        {%- set raw_type = raw_types.get(c.name, 'varchar') -%}
-        {%- set is_text = raw_type.startswith('varchar') or raw_type in ('text', 'string') -%}
-        {%- do formats.update({c.name: declared if is_text else canonical}) -%}
-    {%- endfor -%}
-    {{- return(formats) -}}
+    {{- return(raw_types) -}}
+{%- endmacro %}
+
+{#- Whether a raw column type holds a number, boolean, date or timestamp, whose text has no whitespace. -#}
+{% macro crm_is_typed_value(raw_type) -%}
+    {%- set prefixes = ['timestamp', 'date', 'bool', 'decimal', 'numeric', 'integer', 'int2', 'int4', 'int8',
+                        'bigint', 'smallint', 'tinyint', 'hugeint', 'double', 'float', 'real'] -%}
+    {%- for prefix in prefixes if raw_type.startswith(prefix) -%}{{- return(true) -}}{%- endfor -%}
+    {{- return(raw_type == 'int') -}}
 {%- endmacro %}

@@ -12,7 +12,14 @@
       _missing_required_column    first required column that is empty
       _unparseable_column / _unparseable_reason / _unparseable_value
     lower / upper: columns to lower-case or upper-case; collapse: inner whitespace collapsed;
-    required: columns that must be present. -#}
+    required: columns that must be present.
+    The SQL is four named steps, read top to bottom (docs/staging_rules.md, "How a base model compiles"):
+      source_text   every contract column as clean text `<column>__text` (trimmed, NULL when empty), and
+                    the extra columns as they are
+      typed         the row hash and the key text (from the clean text), and every column parsed once by its
+                    contract type: NULL when present text does not parse
+      checked       the diagnostics, comparing each parsed value with its text
+      versioned     the version rank of each key and the first time it was seen -#}
 {% macro crm_typed_rows(table_name, lower=[], upper=[], collapse=[], required=[]) -%}
     {%- if not execute -%}
         {#- Parsing: the graph is not built yet; only record the dependencies on the source (and on the
@@ -29,14 +36,15 @@
     {%- endfor -%}
     {%- set names = columns | map(attribute='name') | list -%}
     {%- set key = table.key -%}
-    {%- set nullable_key = table.nullable_key -%}
     {%- for c in lower + upper + collapse + required -%}
         {%- if c not in names -%}
             {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): unknown column " ~ c) }}
         {%- endif -%}
     {%- endfor -%}
     {#- typed columns in the order of the documented rules: numbers, then timestamps, then booleans -#}
-    {%- set formats = crm_column_formats(table_name, columns) -%}
+    {#- a column the raw table already types (Parquet) has no whitespace to trim and a canonical format -#}
+    {%- set raw_types = crm_raw_types(table_name) -%}
+    {%- set formats = crm_column_formats(table_name, columns, raw_types) -%}
     {#- columns beyond the contract's ride along unchanged (crm_extra_columns) -#}
     {%- set extras = crm_extra_columns(table_name) -%}
     {#- a currency written in an amount must be the row's own (tables whose money is in currency_code) -#}
@@ -47,85 +55,98 @@
             {%- do typed_columns.append(c) -%}
         {%- endfor -%}
     {%- endfor -%}
-    select
-        ranked_rows.*
-    from (
+    {#- a key is invalid when a column of it is missing (unless the contract lets it be NULL) or unparseable -#}
+    {%- set key_checks = [] -%}
+    {%- for k in key -%}
+        {%- if k not in table.nullable_key -%}{%- do key_checks.append(k ~ '__text is null') -%}{%- endif -%}
+        {%- if (columns | selectattr('name', 'equalto', k) | first).data_type != 'varchar' -%}
+            {%- do key_checks.append('(' ~ k ~ '__text is not null and ' ~ k ~ ' is null)') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    with
+
+    source_text as (
         select
-            parsed_rows.*,
+            {%- for c in names %}
+            {% if crm_is_typed_value(raw_types.get(c, 'varchar')) %}cast({{ c }} as {{ dbt.type_string() }}){% else %}{{ crm_text(c) }}{% endif %} as {{ c }}__text{{ "," if not loop.last or extras }}
+            {%- endfor %}
+            {%- for extra in extras %}
+            source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from {{ crm_source(table_name) }} as source_rows
+    ),
+
+    typed as (
+        select
+            source_text.*,
+            {{ dbt.hash(crm_row_text(names)) }} as _row_hash,
+            {{ crm_key_text(key) }} as _raw_key,
+            {%- for c in columns %}
+            {{ crm_sql_block(parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type, formats[c.name], currency), 12) }} as {{ c.name }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from source_text
+    ),
+
+    checked as (
+        select
+            _row_hash,
+            _raw_key,
+            {%- for c in names %}
+            {{ c }},
+            {%- endfor %}
+            {%- for extra in extras %}
+            {{ adapter.quote(extra) }},
+            {%- endfor %}
+            {{ '(' ~ key_checks | join(' or ') ~ ')' if key_checks else 'false' }} as _key_is_invalid,
+            {%- if required %}
+            case
+                {%- for c in required %}
+                when {{ c }}__text is null then '{{ c }}'
+                {%- endfor %}
+            end as _missing_required_column,
+            {%- else %}
+            cast(null as {{ dbt.type_string() }}) as _missing_required_column,
+            {%- endif %}
+            {%- for attr in ['column', 'reason', 'value'] %}
+            {%- if typed_columns %}
+            case
+                {%- for c in typed_columns %}
+                when {{ c.name }}__text is not null and {{ c.name }} is null
+                    then {% if attr == 'column' %}'{{ c.name }}'
+                    {%- elif attr == 'reason' %}'{{ crm_unparseable_reason(c.data_type) }}'
+                    {%- else %}{{ crm_sql_block(crm_unparseable_value(c.name ~ '__text', c.data_type, formats[c.name], currency), 20) }}
+                    {%- endif %}
+                {%- endfor %}
+            end as _unparseable_{{ attr }}{{ "," if not loop.last }}
+            {%- else %}
+            cast(null as {{ dbt.type_string() }}) as _unparseable_{{ attr }}{{ "," if not loop.last }}
+            {%- endif %}
+            {%- endfor %}
+        from typed
+    ),
+
+    versioned as (
+        select
+            checked.*,
             row_number() over (
                 partition by {{ key | join(', ') }}
-                order by
-                    {% if 'updated_at' in names %}updated_at desc nulls last,{% endif %}
-                    _row_hash
+                order by {% if 'updated_at' in names %}updated_at desc nulls last, {% endif %}_row_hash
             ) as _version_rank,
             {%- if 'updated_at' in names %}
             min(updated_at) over (partition by {{ key | join(', ') }}) as _first_seen_at
             {%- else %}
             cast(null as {{ dbt.type_timestamp() }}) as _first_seen_at
             {%- endif %}
-        from (
-            select
-                _row_hash,
-                _raw_key,
-                {%- for c in columns %}
-                {{ c.name }},
-                {%- endfor %}
-                {%- for extra in extras %}
-                {{ adapter.quote(extra) }},
-                {%- endfor %}
-                (
-                    {%- for k in key %}
-                    {%- set c = (columns | selectattr('name', 'equalto', k) | first) %}
-                    {%- if k not in nullable_key %}
-                    {{ k }}__text is null or
-                    {%- endif %}
-                    {%- if c.data_type != 'varchar' %}
-                    ({{ k }}__text is not null and {{ k }} is null) or
-                    {%- endif %}
-                    {%- endfor %}
-                    false
-                ) as _key_is_invalid,
-                case
-                    {%- for c in required %}
-                    when {{ c }}__text is null then '{{ c }}'
-                    {%- endfor %}
-                    when false then ''
-                end as _missing_required_column,
-                {%- for attr in ['column', 'reason', 'value'] %}
-                case
-                    {%- for c in typed_columns %}
-                    when {{ c.name }}__text is not null and {{ c.name }} is null
-                        then {% if attr == 'column' %}'{{ c.name }}'
-                        {%- elif attr == 'reason' %}'{{ crm_unparseable_reason(c.data_type) }}'
-                        {%- else %}{{ crm_unparseable_value(c.name ~ '__text', c.data_type, formats[c.name], currency) }}
-                        {%- endif %}
-                    {%- endfor %}
-                    when false then ''
-                end as _unparseable_{{ attr }}{{ "," if not loop.last }}
-                {%- endfor %}
-            from (
-                {#- every value parsed once; the checks above compare it with its text -#}
-                select
-                    text_rows.*,
-                    {{ dbt.hash(crm_row_text(names)) }} as _row_hash,
-                    {{ crm_key_text(key) }} as _raw_key,
-                    {%- for c in columns %}
-                    {{ parse_contract_type(crm_clean_label(c.name ~ '__text', c.name, lower, upper, collapse), c.data_type, formats[c.name], currency) }}
-                        as {{ c.name }}{{ "," if not loop.last }}
-                    {%- endfor %}
-                from (
-                    select
-                        {%- for c in names %}
-                        {{ crm_text(c) }} as {{ c }}__text{{ "," if not loop.last or extras }}
-                        {%- endfor %}
-                        {%- for extra in extras %}
-                        source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last }}
-                        {%- endfor %}
-                    from {{ crm_source(table_name) }} as source_rows
-                ) as text_rows
-            ) as typed_values
-        ) as parsed_rows
-    ) as ranked_rows
+        from checked
+    )
+
+    select * from versioned
+{%- endmacro %}
+
+{#- A multi-line SQL expression from a macro (whose lines carry the macro's own four-space indentation)
+    placed `width` columns in. -#}
+{% macro crm_sql_block(sql, width) -%}
+    {{- return(sql | trim | replace('\n    ', '\n') | indent(width)) -}}
 {%- endmacro %}
 
 {#- Apply label normalisation to a cleaned text column. -#}
