@@ -72,9 +72,13 @@ def test_raw_tables_are_parquet_with_file_accounting(scenario: SparkScenario) ->
 def test_status_then_rollback_serves_the_previous_version(scenario: SparkScenario) -> None:
     for step in ("run", "publish", "status_before", "rollback", "status_after"):
         _ok(scenario, step)
-    runs = sorted(_records(scenario))
+    records = _records(scenario)
+    # the run and the publish each made a version; the rollback is a record of its own, naming the version
+    runs = sorted(k for k, r in records.items() if r.get("command") in ("run", "publish"))
     assert len(runs) == 2
     v1, v2 = runs
+    (rollback,) = [r for r in records.values() if r.get("command") == "rollback"]
+    assert rollback["status"] == "ok" and rollback["published_version"] == v1
     before = json.loads(scenario.step("status_before")["stdout"])
     after = json.loads(scenario.step("status_after")["stdout"])
     assert before["served"]["run_id"] == v2
@@ -94,4 +98,4 @@ def test_serving_database_has_every_kpi_view(scenario: SparkScenario) -> None:
         assert name in served["views"]
     tables = pd.read_parquet(scenario.exports / f"{TABLES}.parquet")
     assert len(tables) == len(served["views"]) - 3  # every served relation but the 3 pipeline tables
-    assert (Path(scenario.exports) / "kpi_win_rate.parquet").exists()
+    assert (Path(scenario.exports) / "kpi_win_rate_monthly.parquet").exists()
