@@ -243,6 +243,7 @@ def deals_at_as_of() -> list[DealAtAsOf]:
 
 # ----- the checks ------------------------------------------------------------------------------------
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_later_events_are_not_quarantined_as_future(database: Path) -> None:
     later = 0
     for table, column in [
@@ -263,6 +264,7 @@ def test_later_events_are_not_quarantined_as_future(database: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_pipeline_at_the_as_of_snapshot_counts_deals_open_on_that_day(database: Path) -> None:
     deals = deals_at_as_of()
     expected = Counter(d.stage for d in deals if d.stage not in CLOSED_STAGES)
@@ -286,6 +288,7 @@ def test_pipeline_at_the_as_of_snapshot_counts_deals_open_on_that_day(database: 
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_june_win_rate_counts_only_deals_closed_by_june_30(database: Path) -> None:
     closed_in_june = [d for d in deals_at_as_of() if d.closed_date and d.closed_date >= date(2026, 6, 1)]
     won = sum(d.stage == "closed_won" for d in closed_in_june)
@@ -298,6 +301,7 @@ def test_june_win_rate_counts_only_deals_closed_by_june_30(database: Path) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_no_kpi_view_reaches_past_the_as_of_month(database: Path) -> None:
     with duckdb.connect(str(database), read_only=True) as con:
         columns = con.execute(
@@ -332,6 +336,7 @@ def compiled_sql(database: Path, model: str) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_the_date_in_the_environment_builds_what_the_var_builds(database: Path, var_built: Path) -> None:
     for model in AS_OF_MODELS:
         compiled = {path: compiled_sql(path, model) for path in (database, var_built)}
@@ -351,6 +356,7 @@ def test_the_date_in_the_environment_builds_what_the_var_builds(database: Path, 
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_a_bad_date_in_the_environment_fails_with_its_name(database: Path) -> None:
     root = database.parent  # the build's own target folder: dbt re-uses its parse, whatever the date
     result = run_dbt(

@@ -28,7 +28,7 @@ from scripts.contract import CRM_SOURCES, load_landed_shape
 from scripts.rawfiles.scan import read_bytes, scan_csv
 from scripts.sampledata.shapes import render_shape
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # small but messy: injections of every kind keep their disposition through an adapter

@@ -160,6 +160,7 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_build_and_every_data_test_pass(built: tuple[str, Scenario, BuiltScenario]) -> None:
     name, scenario, result = built
     assert result.dbt.ok, f"{name}: " + "\n".join(result.dbt.failures)
@@ -168,6 +169,7 @@ def test_build_and_every_data_test_pass(built: tuple[str, Scenario, BuiltScenari
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_exactly_the_computable_views_return_rows(built: tuple[str, Scenario, BuiltScenario]) -> None:
     name, scenario, result = built
     counts = result.kpi_row_counts()
@@ -179,6 +181,7 @@ def test_exactly_the_computable_views_return_rows(built: tuple[str, Scenario, Bu
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_revenue_and_bookings_are_the_won_deals(built: tuple[str, Scenario, BuiltScenario]) -> None:
     """With no orders, each won deal is one order invoiced and booked at close: revenue and bookings of a
     month are the won amount of the deals closed in it (reference computed from the raw files)."""
@@ -196,6 +199,7 @@ def test_revenue_and_bookings_are_the_won_deals(built: tuple[str, Scenario, Buil
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_pipeline_and_lead_views_match_the_reference(built: tuple[str, Scenario, BuiltScenario]) -> None:
     name, _, result = built
     raw = RawData.load(result.raw_dir, PROJECT_ROOT / "seeds")
@@ -208,6 +212,7 @@ def test_pipeline_and_lead_views_match_the_reference(built: tuple[str, Scenario,
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_no_costs_means_no_margin(built: tuple[str, Scenario, BuiltScenario]) -> None:
     """Derived order lines carry no cost: margins and predicted CLV stay unknown rather than 0 or 100 %."""
     _, _, result = built

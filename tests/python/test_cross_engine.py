@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 from spark_fixtures import spark_tests_enabled
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(7200)]  # with Spark, its scenario may run here
+# with Spark, its scenario may run here
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(7200)]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = PROJECT_ROOT / "seeds" / "sample_crm"

@@ -33,7 +33,7 @@ import pytest
 
 from scripts.pipeline.publish import table_checksum
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SMALL_DATA = ["--reps", "12", "--accounts", "40", "--leads", "150", "--months", "6", "--clean"]

@@ -16,7 +16,8 @@ from spark_fixtures import SparkScenario, spark_scenario
 
 TABLES = "pipeline_published_tables"
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(7200)]  # the Spark scenario: 30 min idle, 60 loaded
+# the Spark scenario: 30 min idle, 60 loaded
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(7200)]
 
 
 @pytest.fixture(scope="module")
