@@ -184,6 +184,24 @@ def _log_size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
+def log_since(path: Path, start: int) -> str:
+    """What dbt wrote to its log after it was `start` bytes long. dbt rotates dbt.log at 10 MB: a log
+    shorter than `start` was rotated during the run, and its beginning is in dbt.log.1 from `start` on."""
+    texts: list[bytes] = []
+    if _log_size(path) < start:
+        rotated = path.with_name(path.name + ".1")
+        if rotated.exists():
+            with rotated.open("rb") as handle:
+                handle.seek(start)
+                texts.append(handle.read())
+        start = 0
+    if path.exists():
+        with path.open("rb") as handle:
+            handle.seek(start)
+            texts.append(handle.read())
+    return b"".join(texts).decode("utf-8", "replace")
+
+
 def run_full(workspace: Workspace, raw_dir: Path, log: Path) -> tuple[Measured, dict[str, Any]]:
     """A complete nightly run on a new build database, as a regular night: dbt starts from the previous
     night's saved parse (made first when the workspace has none, see `prime_parse`)."""
@@ -200,11 +218,7 @@ def run_full(workspace: Workspace, raw_dir: Path, log: Path) -> tuple[Measured, 
             f"the nightly run failed (exit {measured.returncode}); see {log}:\n{measured.output_tail}"
         )
     record = run_record(workspace)
-    dbt_parse = None
-    if dbt_log.exists():
-        with dbt_log.open("rb") as handle:
-            handle.seek(log_start)
-            dbt_parse = parse_kind(handle.read().decode("utf-8", "replace"))
+    dbt_parse = parse_kind(log_since(dbt_log, log_start))
     phases: dict[str, Any] = {}
     for step in record.get("steps", []):
         start, end = _unix(step.get("started_at")), _unix(step.get("ended_at"))

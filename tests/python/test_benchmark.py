@@ -18,7 +18,7 @@ from scripts.benchmark.bound import models_in_order
 from scripts.benchmark.incremental import NOT_AVAILABLE, pipeline_has_incremental_mode
 from scripts.benchmark.latency import percentile
 from scripts.benchmark.measure import TreeSampler, process_tree, read_stat, run_measured
-from scripts.benchmark.nightly import dbt_breakdown, layer_of, parse_kind
+from scripts.benchmark.nightly import dbt_breakdown, layer_of, log_since, parse_kind
 from scripts.benchmark.report import derived, format_report, ratio
 
 
@@ -297,3 +297,16 @@ def test_a_data_directory_that_is_no_generated_data_set_is_never_deleted(tmp_pat
         check=False,
     )
     assert run.returncode == 2 and file.exists(), run.stderr[-2000:]
+
+
+def test_log_since_follows_dbts_log_rotation(tmp_path: Path) -> None:
+    log = tmp_path / "dbt.log"
+    log.write_text("old night\n" * 3 + "Partial parsing enabled\nnode 1\n")
+    start = len("old night\n" * 3)
+    assert log_since(log, start) == "Partial parsing enabled\nnode 1\n"
+    # rotated during the run: the night began in dbt.log.1 and went on in a new dbt.log
+    log.rename(tmp_path / "dbt.log.1")
+    log.write_text("node 2\n")
+    assert log_since(log, start) == "Partial parsing enabled\nnode 1\nnode 2\n"
+    assert parse_kind(log_since(log, start)) == "partial"
+    assert log_since(tmp_path / "missing.log", 0) == ""
