@@ -1,5 +1,6 @@
 -- One row per calendar month (reporting time zone) from the first month with sales data (the earliest
--- lead, opportunity, order or subscription start) to the month of the as-of date, or from
+-- lead, opportunity creation or close, order or invoice, or subscription start: an invoice or a close dated
+-- before every order or deal still has its month) to the month of the as-of date, or from
 -- var spine_start_month when it is set. KPI views join to it so that months without activity show zeros
 -- rather than missing rows.
 with
@@ -7,7 +8,11 @@ with
 first_events as (
     select min(created_at) as first_at from {{ ref('stg_crm__opportunities') }}
     union all
+    select min(closed_at) as first_at from {{ ref('stg_crm__opportunities') }}
+    union all
     select min(ordered_at) as first_at from {{ ref('stg_crm__orders') }}
+    union all
+    select min(invoiced_at) as first_at from {{ ref('stg_crm__orders') }}
     union all
     select min(created_at) as first_at from {{ ref('stg_crm__leads') }}
     union all

@@ -135,15 +135,17 @@ def account_owner(raw: RawData, account_id: object) -> str | None:
 
 
 def first_month(raw: RawData) -> date | None:
-    """dim_months' first month: the earliest lead, opportunity, order or subscription start by the as-of
-    date (D45)."""
+    """dim_months' first month: the earliest lead, opportunity creation or close, order or invoice, or
+    subscription start by the as-of date (D45)."""
 
     def compute(raw: RawData) -> date | None:
         days: list[date] = []
         for table, column in (
             ("leads", "created_at"),
             ("opportunities", "created_at"),
+            ("opportunities", "closed_at"),
             ("orders", "ordered_at"),
+            ("orders", "invoiced_at"),
             ("subscriptions", "started_at"),
         ):
             frame = raw.table(table)
