@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make run    build the warehouse from the bundled sample (or RAW_DIR=/path) and print what was built
-#   make test   the test suite (under 10 min): ruff, dbt build (data + unit tests), sqlfluff lint, pytest;
+#   make test   the test suite (7.5 to 9 min on 2 cores once .venv exists): ruff, dbt build (data + unit tests), sqlfluff lint, pytest;
 #               CI then runs make test-e2e and make test-spark (the whole-pipeline scenarios, D117, D118)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -62,7 +62,7 @@ semantic: venv ## check the MetricFlow semantic layer against the served file, r
 	$(BIN)/dbt parse --target serving --quiet
 	SALES_KPIS_TARGET=serving $(BIN)/mf validate-configs
 
-test: venv ruff dbt-test ## the suite CI runs first (under 10 min): ruff, the sample build, then sqlfluff beside pytest
+test: venv ruff dbt-test ## the suite CI runs first (7.5 to 9 min once .venv exists): ruff, the sample build, then sqlfluff beside pytest
 	@# sqlfluff lints a copy of the sample build with a target folder of its own, so it can run beside pytest
 	@# and use the CPU pytest leaves idle while its files wait on dbt and PostgreSQL processes
 	$(MAKE) --no-print-directory -j2 sqlfluff pytest
@@ -87,10 +87,10 @@ sqlfluff: venv ## lint SQL (dbt templater, duckdb dialect; compiles against a co
 pytest: venv bi-readers ## Python tests but the whole-pipeline scenarios (PYTEST_WORKERS processes, one file each)
 	$(BIN)/pytest -m "not e2e" -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
-test-e2e: venv ## the whole-pipeline scenarios (CI runs them after make test; about 12 min idle): kills, CRM shapes, CRM only, PostgreSQL, backfill
+test-e2e: venv ## the whole-pipeline scenarios (CI runs them after make test; 12 min idle): kills, CRM shapes, CRM only, PostgreSQL, backfill
 	$(BIN)/pytest -m e2e -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
-test-spark: venv ## the Spark tests (CI runs them after make test; about 25 min idle): local Spark pipeline with every data and unit test, rollback, three-engine equality
+test-spark: venv ## the Spark tests (CI runs them after make test-e2e; about 35 min idle): local Spark pipeline with every data and unit test, rollback, three-engine equality
 	SALES_KPIS_SPARK_TESTS=1 $(BIN)/pytest tests/python/test_spark_pipeline.py tests/python/test_cross_engine.py --durations=5
 
 docs: venv ## the dbt docs site, one file that opens offline: target/static_index.html (lineage to exposures)
