@@ -82,58 +82,30 @@ daily_actuals_by_metric as (
     from daily_actuals
 ),
 
--- the actuals that count towards each target, one equality join per scope (a single join with `or` in its
--- condition compared every target with every day of its metric: at 1 M raw rows the slowest model)
-rep_target_credits as (
-    select
-        targets.target_id,
-        daily_actuals_by_metric.rep_id,
-        daily_actuals_by_metric.actual_value
-    from targets
-    inner join daily_actuals_by_metric
-        on
-            targets.metric = daily_actuals_by_metric.metric
-            and targets.rep_id = daily_actuals_by_metric.rep_id
-            and targets.period_start <= daily_actuals_by_metric.activity_date
-            and targets.period_end >= daily_actuals_by_metric.activity_date
-    where targets.scope = 'rep'
-),
-
-team_target_credits as (
-    select
-        targets.target_id,
-        daily_actuals_by_metric.rep_id,
-        daily_actuals_by_metric.actual_value
-    from targets
-    inner join daily_actuals_by_metric
-        on
-            targets.metric = daily_actuals_by_metric.metric
-            and targets.team_key = daily_actuals_by_metric.team_key
-            and targets.period_start <= daily_actuals_by_metric.activity_date
-            and targets.period_end >= daily_actuals_by_metric.activity_date
-    where targets.scope = 'team'
-),
-
-company_target_credits as (
-    select
-        targets.target_id,
-        daily_actuals_by_metric.rep_id,
-        daily_actuals_by_metric.actual_value
-    from targets
-    inner join daily_actuals_by_metric
-        on
-            targets.metric = daily_actuals_by_metric.metric
-            and targets.period_start <= daily_actuals_by_metric.activity_date
-            and targets.period_end >= daily_actuals_by_metric.activity_date
-    where targets.scope = 'company'
-),
-
+-- the actuals that count towards each target: one equality join per scope, on the rep for a rep target, on
+-- the team for a team target, on the metric and days alone for a company target (a single join with `or` in
+-- its condition compared every target with every day of its metric: at 1 M raw rows the slowest model)
 target_credits as (
-    select * from rep_target_credits
+    {%- for scope, key in [('rep', 'rep_id'), ('team', 'team_key'), ('company', none)] %}
+    select
+        targets.target_id,
+        daily_actuals_by_metric.rep_id,
+        daily_actuals_by_metric.actual_value
+    from targets
+    inner join daily_actuals_by_metric
+        on
+            targets.metric = daily_actuals_by_metric.metric
+            {%- if key %}
+            and targets.{{ key }} = daily_actuals_by_metric.{{ key }}
+            {%- endif %}
+            and targets.period_start <= daily_actuals_by_metric.activity_date
+            and targets.period_end >= daily_actuals_by_metric.activity_date
+    where targets.scope = '{{ scope }}'
+    {%- if not loop.last %}
+
     union all
-    select * from team_target_credits
-    union all
-    select * from company_target_credits
+    {% endif %}
+    {%- endfor %}
 ),
 
 -- the reps in each team target's team on some day of its period (a join, not a correlated subquery in
