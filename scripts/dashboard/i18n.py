@@ -103,6 +103,10 @@ LABELS: dict[str, dict[str, str]] = {
     "sla_rate": {"en": "Leads answered within the SLA", "id": "Prospek dijawab dalam SLA"},
     "leaderboard": {"en": "Revenue by rep, {month}", "id": "Pendapatan per tenaga penjual, {month}"},
     "team_targets": {"en": "Team targets in progress", "id": "Target tim yang sedang berjalan"},
+    "furthest_behind": {
+        "en": "the {shown} of {total} furthest behind pace",
+        "id": "{shown} dari {total} yang paling tertinggal dari laju",
+    },
     "rep_targets": {
         "en": "Rep targets in progress ({metric})",
         "id": "Target tenaga penjual yang sedang berjalan ({metric})",

@@ -47,6 +47,7 @@ log = logging.getLogger("dashboard")
 TEMPLATES = Path(__file__).parent / "templates"
 HTML_NAME = "dashboard_{lang}.html"
 STATUS_KEYS = ("on_track", "at_risk", "off_track", "no_target")
+MAX_PROGRESS_BARS = 25  # a targets-in-progress chart shows at most this many bars (_furthest_behind)
 
 
 @dataclass
@@ -217,17 +218,35 @@ def _shape(panel: Panel, fmt: Formatter) -> pd.DataFrame:
     return frame
 
 
-def _progress_frame(panel: Panel, fmt: Formatter) -> tuple[pd.DataFrame, str]:
+def _furthest_behind(frame: pd.DataFrame) -> pd.DataFrame:
+    """Targets in progress in the order a manager reads them: all of them by name when there are at most
+    MAX_PROGRESS_BARS; otherwise the MAX_PROGRESS_BARS furthest behind pace (lowest pacing rate, targets
+    without a pace last), worst first. A company with thousands of reps gets a chart a person can read
+    (and one Vega-Lite can embed) instead of one bar per rep; the title says how many are shown."""
+    if len(frame) <= MAX_PROGRESS_BARS:
+        return frame.sort_values(["metric", "label"])
+    ordered = frame.sort_values(
+        ["pacing_rate", "metric", "label"],
+        na_position="last",
+        kind="mergesort",
+        key=lambda c: pd.to_numeric(c, errors="coerce") if c.name == "pacing_rate" else c,
+    )
+    return ordered.head(MAX_PROGRESS_BARS)
+
+
+def _progress_frame(panel: Panel, fmt: Formatter) -> tuple[pd.DataFrame, str, int]:
     """Targets in progress: the finest period grain present, and for rep targets one metric (revenue
-    when there are revenue targets)."""
+    when there are revenue targets); the bars, the metric and how many targets there were before the cap."""
     frame = panel.frame.copy()
     grains = [g for g in ("month", "quarter", "year", "custom") if g in set(frame["period_grain"])]
     frame = frame[frame["period_grain"] == grains[0]] if grains else frame
     metric = "revenue" if "revenue" in set(frame["metric"]) else sorted(set(frame["metric"]))[0]
     if panel.spec.key == "rep_targets":
         frame = frame[frame["metric"] == metric]
+    total = len(frame)
+    frame = _furthest_behind(frame)
     rows = []
-    for r in frame.sort_values(["metric", "label"]).itertuples():
+    for r in frame.itertuples():
         unit = "currency" if r.is_money_metric else "count"
         status = "no_target" if pd.isna(r.pacing_rate) else ("on_track" if r.on_track else "off_track")
         name = (
@@ -247,13 +266,13 @@ def _progress_frame(panel: Panel, fmt: Formatter) -> tuple[pd.DataFrame, str]:
                 "pace_text": f"{label('pace', fmt.lang)}: {fmt.percent(_num(r.pacing_rate))}",
             }
         )
-    return pd.DataFrame(rows), metric
+    return pd.DataFrame(rows), metric, total
 
 
 def _chart(panel: Panel, fmt: Formatter, title: str) -> dict[str, Any]:
     spec = panel.spec
     if spec.chart == "progress":
-        frame, _ = _progress_frame(panel, fmt)
+        frame = _progress_frame(panel, fmt)[0]
         return charts.progress_bars(frame, fmt, title)
     frame = _shape(panel, fmt)
     if spec.chart == "bars":
@@ -270,10 +289,18 @@ def _chart(panel: Panel, fmt: Formatter, title: str) -> dict[str, Any]:
 def _title(panel: Panel, fmt: Formatter, ctx: Context) -> str:
     if panel.spec.key == "leaderboard":
         return label("leaderboard", fmt.lang, month=fmt.month(ctx.last_month))
-    if panel.spec.key == "rep_targets":
-        metric = _progress_frame(panel, fmt)[1] if panel.frame is not None else "revenue"
-        return label("rep_targets", fmt.lang, metric=label("metric_" + metric, fmt.lang))
-    return label(panel.spec.key, fmt.lang)
+    title = label(panel.spec.key, fmt.lang)
+    if panel.spec.chart == "progress" and panel.frame is not None:
+        _, metric, total = _progress_frame(panel, fmt)
+        if panel.spec.key == "rep_targets":
+            title = label("rep_targets", fmt.lang, metric=label("metric_" + metric, fmt.lang))
+        if total > MAX_PROGRESS_BARS:
+            title += " · " + label(
+                "furthest_behind", fmt.lang, shown=MAX_PROGRESS_BARS, total=fmt.number(total)
+            )
+    elif panel.spec.key == "rep_targets":
+        title = label("rep_targets", fmt.lang, metric=label("metric_revenue", fmt.lang))
+    return title
 
 
 def _scorecard_tiles(scorecard: pd.DataFrame | None, fmt: Formatter, ctx: Context) -> list[dict[str, Any]]:

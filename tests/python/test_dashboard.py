@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pandas as pd
 import pytest
 
 from scripts.contract import PROJECT_ROOT
@@ -117,6 +118,57 @@ def _tiny_serving(path: Path, run_id: str = "20261115T000000Z-000001") -> Path:
             "leads bigint, leads_to_opportunity bigint, leads_to_customer bigint)"
         )
     return path
+
+
+def _rep_targets(pacing: list[float | None]) -> render.Panel:
+    """Month revenue targets of reps named rep-0000, rep-0001, ... with the given pacing rates."""
+    spec = next(p for p in PANELS if p.key == "rep_targets")
+    rows = [
+        {
+            "label": f"rep-{i:04d}",
+            "metric": "revenue",
+            "period_grain": "month",
+            "period_start": dt.date(2026, 11, 1),
+            "period_end": dt.date(2026, 11, 30),
+            "target_value": 100.0,
+            "actual_value": 50.0,
+            "attainment_rate": 0.5,
+            "elapsed_share": 0.5,
+            "pacing_rate": rate,
+            "on_track": rate is not None and rate >= 1,
+            "is_money_metric": True,
+        }
+        for i, rate in enumerate(pacing)
+    ]
+    return render.Panel(spec, frame=pd.DataFrame(rows))
+
+
+def test_a_few_targets_in_progress_are_all_shown_by_name() -> None:
+    fmt = Formatter("en", "IDR")
+    panel = _rep_targets([1.2, None, 0.4])
+    frame, metric, total = render._progress_frame(panel, fmt)
+    assert (list(frame["label"]), metric, total) == (["rep-0000", "rep-0001", "rep-0002"], "revenue", 3)
+    assert "furthest" not in render._title(panel, fmt, None)  # type: ignore[arg-type]
+
+
+def test_thousands_of_rep_targets_show_the_ones_furthest_behind_pace() -> None:
+    # 5,030 reps (the SF1 benchmark's count, where one bar per rep broke Altair's 5,000-row limit): rep i
+    # paces at (i % 100) / 100, except every 7th, which has no pace. Pace 0.0 is the lowest; the reps with
+    # it are the multiples of 100 that are not multiples of 7 (43 of them): the first 25 by name are shown
+    fmt = Formatter("en", "IDR")
+    pacing = [None if i % 7 == 0 else (i % 100) / 100 for i in range(5030)]
+    panel = _rep_targets(pacing)
+    frame, _, total = render._progress_frame(panel, fmt)
+    expected = [f"rep-{i:04d}" for i in range(5030) if i % 100 == 0 and i % 7 != 0][
+        : render.MAX_PROGRESS_BARS
+    ]
+    assert total == 5030
+    assert list(frame["label"]) == expected
+    title = _plain(render._title(panel, fmt, None))  # type: ignore[arg-type]
+    assert title.startswith("Rep targets in progress (")
+    assert title.endswith(") · the 25 of 5,030 furthest behind pace")
+    chart = render._chart(panel, fmt, title)  # raised MaxRowsError with one bar per rep
+    assert len(chart["datasets"][next(iter(chart["datasets"]))]) == render.MAX_PROGRESS_BARS
 
 
 def _notes(out: Path, lang: str = "en") -> str:
