@@ -76,10 +76,9 @@ engagement_spined as (
     left join monthly_engagement
         on
             rep_month_rows.month_start = monthly_engagement.month_start
-            and (
-                rep_month_rows.rep_id = monthly_engagement.rep_id
-                or (rep_month_rows.rep_id is null and monthly_engagement.rep_id is null)
-            )
+            -- null-safe equality (the NULL rep is the unassigned / marketing row): an equality join, where
+            -- `a = b or (a is null and b is null)` made DuckDB compare every pair (10 x slower at SF1)
+            and rep_month_rows.rep_id is not distinct from monthly_engagement.rep_id
 ),
 
 final as (

@@ -53,10 +53,9 @@ cohorts_spined as (
     left join cohorts
         on
             rep_month_rows.month_start = cohorts.month_start
-            and (
-                rep_month_rows.rep_id = cohorts.rep_id
-                or (rep_month_rows.rep_id is null and cohorts.rep_id is null)
-            )
+            -- null-safe equality (the NULL rep is the unassigned / marketing row): an equality join, where
+            -- `a = b or (a is null and b is null)` made DuckDB compare every pair (10 x slower at SF1)
+            and rep_month_rows.rep_id is not distinct from cohorts.rep_id
 ),
 
 final as (
