@@ -12,6 +12,12 @@ is not the table it is named after, a Parquet column of a type that cannot hold 
 or a table with more rejected lines than `--max-rejected-share` is refused: nothing is loaded and the
 error names the file. Headers are matched after normalisation (`Account Id` -> account_id), with an
 optional column map file. Exit codes: 0 loaded, 2 invalid command line, 5 unloadable data.
+
+With --append (incremental nights, docs/operations.md) the directory holds the next export's new and
+changed rows: they are added to the raw tables instead of replacing the schema, stamped with the load's
+batch number in a `_load_batch` column, and their files' accounting is added to `_load_files` and
+`_load_rejects`. Every load has a batch number (microseconds since the epoch, always above the last one);
+the rows of a full load carry none (their batch is the lowest in `_load_files`, the load's epoch).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +45,9 @@ log = logging.getLogger("load_raw")
 __all__ = ["SUFFIXES", "LoadError", "LoadReport", "load_directory", "quote_identifier"]
 
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# on raw rows an --append load added: its batch number (no file column can be named so: headers are
+# normalised, leading underscores dropped)
+BATCH_COLUMN = "_load_batch"
 DEFAULT_DATABASE = "warehouse/build.duckdb"
 DEFAULT_SCHEMA = "raw"
 DEFAULT_MAX_REJECTED_SHARE = 0.01
@@ -88,6 +98,8 @@ class LoadReport:
     ignored_files: list[str] = field(default_factory=list)
     accounting: dict[str, FileLoad] = field(default_factory=dict)
     rejects: dict[str, list[Reject]] = field(default_factory=dict)
+    load_batch: int | None = None
+    appended: bool = False
 
     def rejects_summary(self) -> dict[str, dict[str, object]]:
         """Per table with rejects: count, rejected lines, share, first line numbers (for run records)."""
@@ -230,14 +242,19 @@ def load_directory(
     allow_outside_links: bool = False,
     crm_source: str = "contract",
     landed_schema: str | None = None,
+    append: bool = False,
 ) -> LoadReport:
     """Replace `schema` in `database` with the contract tables found in `raw_dir`.
 
     With a CRM (`crm_source`, e.g. salesforce), files named after that CRM's landed objects (its adapter's
     sources file) go into `landed_schema` (default raw_<crm>), replaced in the same transaction, with the
-    same accounting; files named after contract tables still go into `schema` (data the CRM lacks)."""
+    same accounting; files named after contract tables still go into `schema` (data the CRM lacks).
+    With `append`, the files' rows are added to the tables of an earlier load instead (any subset of the
+    contract tables; not with a CRM's landed objects)."""
     if not raw_dir.is_dir():
         raise LoadError(f"raw directory not found: {raw_dir}")
+    if append and crm_source != "contract":
+        raise LoadError("--append adds contract tables only: load a CRM's landed objects in full")
     if not 0 <= max_rejected_share <= 1:
         raise LoadError(f"the share of rejected lines must be between 0 and 1, got {max_rejected_share}")
     contract = load_contract()
@@ -257,7 +274,9 @@ def load_directory(
     except RawFileError as exc:
         raise LoadError(str(exc)) from exc
     required = [t for t, spec in landed.items() if spec.required] if landed else list(REQUIRED_TABLES)
-    missing_required = [t for t in required if t not in files]
+    missing_required = [] if append else [t for t in required if t not in files]
+    if append and not files:
+        raise LoadError(f"{raw_dir} holds no file named after a contract table: nothing to append")
     if missing_required:
         kind = "landed" if landed else "contract"
         hint = f"; files matching no {kind} table: {', '.join(ignored)}" if ignored else ""
@@ -266,20 +285,31 @@ def load_directory(
             f"(expected files such as {missing_required[0]}.csv, .csv.gz or .parquet){hint}"
         )
     mapping = _column_map(raw_dir, column_map, set(tables))
-    report = LoadReport(ignored_files=ignored)
-    report.absent = [t for t in (landed or contract) if t not in files]
+    report = LoadReport(ignored_files=ignored, appended=append)
+    report.absent = [] if append else [t for t in (landed or contract) if t not in files]
     database.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="load_raw_") as tmp, duckdb.connect(str(database)) as con:
         con.execute("set TimeZone = 'UTC'")
         con.execute("begin transaction")
-        for target_schema in (schema_sql, landed_sql):
-            if target_schema is not None:
-                con.execute(f"drop schema if exists {target_schema} cascade")
-                con.execute(f"create schema {target_schema}")
+        last_batch = _last_batch(con, schema)
+        if append and last_batch is None:
+            raise LoadError(
+                f"--append: schema {schema} of {database} holds no earlier load of this loader to add to "
+                "(run a full load first)"
+            )
+        report.load_batch = _next_batch(last_batch)
+        if not append:
+            for target_schema in (schema_sql, landed_sql):
+                if target_schema is not None:
+                    con.execute(f"drop schema if exists {target_schema} cascade")
+                    con.execute(f"create schema {target_schema}")
         for table_name, path in files.items():
             table = tables[table_name]
             target_schema = landed_sql if table_name in landed else schema_sql
-            target = f"{target_schema}.{quote_identifier(table_name)}"
+            final_target = f"{target_schema}.{quote_identifier(table_name)}"
+            target = (
+                f"{target_schema}.{quote_identifier('_append_' + table_name)}" if append else final_target
+            )
             if path.name.lower().endswith(".parquet"):
                 accounting, match = _load_parquet_file(con, target, table, path, mapping.get(table_name, {}))
                 rejects: list[Reject] = []
@@ -289,6 +319,8 @@ def load_directory(
                 )
             for column in match.missing:
                 con.execute(f"alter table {target} add column {quote_identifier(column)} varchar")
+            if append:
+                _append_rows(con, schema, table_name, path.name, report.load_batch)
             _log_file(accounting, match)
             if match.missing:
                 report.added_columns[table_name] = match.missing
@@ -305,6 +337,62 @@ def load_directory(
             _write_accounting(con, landed_sql, report, [t for t in report.accounting if t in landed])
         con.execute("commit")
     return report
+
+
+def _last_batch(con: duckdb.DuckDBPyConnection, schema: str) -> int | None:
+    """The highest batch number in `schema`._load_files, or None without an earlier load of this loader
+    (no schema, no accounting, or accounting from before batches existed)."""
+    found = con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema = ? and table_name = ? and column_name = 'load_batch'",
+        [schema, FILES_TABLE],
+    ).fetchone()[0]
+    if not found:
+        return None
+    return con.execute(
+        f"select max(load_batch) from {quote_identifier(schema)}.{quote_identifier(FILES_TABLE)}"
+    ).fetchone()[0]
+
+
+def _next_batch(last: int | None) -> int:
+    """A batch number above every earlier one: the time in microseconds, or the last batch + 1 when the
+    clock is behind it. A full load's number is above the batches of the load it replaces, so an
+    incremental model can tell its rows come from an earlier epoch."""
+    now = time.time_ns() // 1000
+    return now if last is None or now > last else last + 1
+
+
+def _append_rows(
+    con: duckdb.DuckDBPyConnection, schema: str, table_name: str, file_name: str, batch: int
+) -> None:
+    """Add the rows of a file loaded into `_append_<table>` to the table (created when absent), by column
+    name, stamped with the batch; a column the earlier load did not have is added (NULL on its rows)."""
+    staged = f"{quote_identifier(schema)}.{quote_identifier('_append_' + table_name)}"
+    target = f"{quote_identifier(schema)}.{quote_identifier(table_name)}"
+    stamped = f"select *, {int(batch)} as {BATCH_COLUMN} from {staged}"
+    try:
+        have = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [schema, table_name],
+            ).fetchall()
+        }
+        if not have:
+            con.execute(f"create table {target} as {stamped}")
+        else:
+            if BATCH_COLUMN not in have:
+                con.execute(f"alter table {target} add column {BATCH_COLUMN} bigint")
+            for name, data_type in con.execute(
+                f"select column_name, column_type from (describe {staged})"
+            ).fetchall():
+                if name not in have:
+                    con.execute(f"alter table {target} add column {quote_name(name)} {data_type}")
+            con.execute(f"insert into {target} by name {stamped}")
+        con.execute(f"drop table {staged}")
+    except duckdb.Error as exc:
+        raise LoadError(f"{file_name}: cannot add its rows to {schema}.{table_name} ({exc})") from exc
 
 
 def _log_file(accounting: FileLoad, match: HeaderMatch) -> None:
@@ -354,13 +442,15 @@ def _check_rejected_share(report: LoadReport, max_share: float) -> None:
 def _write_accounting(
     con: duckdb.DuckDBPyConnection, schema_sql: str, report: LoadReport, tables: list[str]
 ) -> None:
-    """`_load_files` (one row per file) and `_load_rejects` (one row per rejected record) of `tables`."""
-    con.execute(
-        f"create table {schema_sql}.{FILES_TABLE} (table_name varchar, file_name varchar, "
-        "file_format varchar, records_in_file bigint, loaded_records bigint, rejected_records bigint, "
-        "data_lines bigint, rejected_lines bigint, multiline_records bigint, repairs varchar, "
-        "mapped_headers varchar)"
-    )
+    """`_load_files` (one row per file) and `_load_rejects` (one row per rejected record) of `tables`,
+    created by a full load, added to by an --append load; each row carries the load's batch number."""
+    if not report.appended:
+        con.execute(
+            f"create table {schema_sql}.{FILES_TABLE} (table_name varchar, file_name varchar, "
+            "file_format varchar, records_in_file bigint, loaded_records bigint, rejected_records bigint, "
+            "data_lines bigint, rejected_lines bigint, multiline_records bigint, repairs varchar, "
+            "mapped_headers varchar, load_batch bigint)"
+        )
     files = [
         (
             a.table,
@@ -374,17 +464,20 @@ def _write_accounting(
             a.multiline_records,
             ", ".join(a.repairs) or None,
             ", ".join(f"{k} -> {v}" for k, v in a.mapped_headers.items()) or None,
+            report.load_batch,
         )
         for a in report.accounting.values()
         if a.table in tables
     ]
     _insert(con, f"{schema_sql}.{FILES_TABLE}", files)
-    con.execute(
-        f"create table {schema_sql}.{REJECTS_TABLE} (table_name varchar, file_name varchar, "
-        "line_number bigint, lines bigint, reason varchar, detail varchar, raw_text varchar)"
-    )
+    if not report.appended:
+        con.execute(
+            f"create table {schema_sql}.{REJECTS_TABLE} (table_name varchar, file_name varchar, "
+            "line_number bigint, lines bigint, reason varchar, detail varchar, raw_text varchar, "
+            "load_batch bigint)"
+        )
     rows = [
-        (table, report.files[table], r.line, r.lines, r.reason, r.detail, r.raw_text)
+        (table, report.files[table], r.line, r.lines, r.reason, r.detail, r.raw_text, report.load_batch)
         for table, rejects in report.rejects.items()
         if table in tables
         for r in rejects
@@ -408,7 +501,15 @@ def default_database() -> Path:
 def log_report(report: LoadReport, raw_dir: Path) -> None:
     """Log a short summary of a load."""
     total = sum(report.rows.values())
-    log.info("Loaded %d rows in %d tables from %s", total, len(report.rows), raw_dir)
+    verb = "Appended" if report.appended else "Loaded"
+    log.info(
+        "%s %d rows in %d tables from %s (batch %s)",
+        verb,
+        total,
+        len(report.rows),
+        raw_dir,
+        report.load_batch,
+    )
     for table, rows in report.rows.items():
         a = report.accounting[table]
         rejected = f", {a.rejected} rejected" if a.rejected else ""
@@ -482,6 +583,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"DuckDB file to load into (default: $SALES_KPIS_DUCKDB_PATH or {DEFAULT_DATABASE})",
     )
     parser.add_argument("--schema", default=DEFAULT_SCHEMA, help="raw schema to replace (default: raw)")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="add the files' rows to the raw tables of an earlier load (the next export's new and changed "
+        "rows) instead of replacing the schema; the incremental models then process only them",
+    )
     add_load_options(parser)
     add_crm_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -521,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
             allow_outside_links=args.allow_outside_links,
             crm_source=args.crm_source,
             landed_schema=args.landed_schema,
+            append=args.append,
         )
     except LoadError as exc:
         log.error("%s", exc)

@@ -17,7 +17,7 @@
     {{- return(adapter.get_relation(database=rel.database, schema=rel.schema, identifier=identifier)) -}}
 {%- endmacro %}
 
-{#- One row for a table: file_records (records in the loaded file, counted independently of the parse;
+{#- One row for a table: file_records (records in the loaded files, counted independently of the parse;
     NULL when no file was loaded), rejected_at_load_rows, raw_rows (loaded), staged_rows, superseded_rows,
     soft_deleted_rows, quarantined_rows. -#}
 {% macro crm_row_accounting(table_name) -%}
@@ -26,9 +26,17 @@
         '{{ table_name }}' as table_name,
         {{ 'true' if crm_table_exists(table_name) else 'false' }} as is_table_present,
         {%- if files is not none %}
-        (select max(records_in_file) from {{ files }} where table_name = '{{ table_name }}') as file_records,
+        {#- one row per loaded file: a full load's, then one per --append load -#}
+        (
+            select cast(sum(records_in_file) as {{ dbt.type_bigint() }}) from {{ files }}
+            where table_name = '{{ table_name }}'
+        ) as file_records,
         coalesce(
-            (select max(rejected_records) from {{ files }} where table_name = '{{ table_name }}'), 0
+            (
+                select cast(sum(rejected_records) as {{ dbt.type_bigint() }}) from {{ files }}
+                where table_name = '{{ table_name }}'
+            ),
+            0
         ) as rejected_at_load_rows,
         {%- else %}
         cast(null as {{ dbt.type_bigint() }}) as file_records,

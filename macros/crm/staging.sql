@@ -13,6 +13,11 @@
       _unparseable_column / _unparseable_reason / _unparseable_value
     lower / upper: columns to lower-case or upper-case; collapse: inner whitespace collapsed;
     required: columns that must be present.
+    incremental: the model is incremental (crm_incremental_config; a one-column text key): every row also
+    carries its load batch `_load_batch` (crm_load_batch), and an incremental run reads only the raw rows
+    of the keys that are new or changed since the model's last batch, plus the keys it quarantined as
+    future-dated (a later day may accept them): every version of those keys, so ranks come out as in a
+    full build.
     The SQL is four named steps, read top to bottom (docs/staging_rules.md, "How a base model compiles"):
       source_text   every contract column as clean text `<column>__text` (trimmed, NULL when empty), and
                     the extra columns as they are
@@ -20,7 +25,7 @@
                     contract type: NULL when present text does not parse
       checked       the diagnostics, comparing each parsed value with its text
       versioned     the version rank of each key and the first time it was seen -#}
-{% macro crm_typed_rows(table_name, lower=[], upper=[], collapse=[], required=[]) -%}
+{% macro crm_typed_rows(table_name, lower=[], upper=[], collapse=[], required=[], incremental=false) -%}
     {%- if not execute -%}
         {#- Parsing: the graph is not built yet; only record the dependencies on the source (and on the
             CRM adapter's model when var crm_source names one that provides this table). -#}
@@ -63,17 +68,36 @@
             {%- do key_checks.append('(' ~ k ~ '__text is not null and ' ~ k ~ ' is null)') -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- set batch = crm_load_batch(table_name) if incremental else none -%}
+    {%- set only_changed_keys = incremental and batch != 'null' and is_incremental() and '_load_batch' in crm_relation_columns(this) -%}
+    {%- if incremental and (key | length != 1 or (columns | selectattr('name', 'equalto', key[0]) | first).data_type != 'varchar') -%}
+        {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): incremental needs a one-column text key") }}
+    {%- endif -%}
     with
 
     source_text as (
         select
             {%- for c in names %}
-            {% if crm_is_typed_value(raw_types.get(c, 'varchar')) %}cast({{ c }} as {{ dbt.type_string() }}){% else %}{{ crm_text(c) }}{% endif %} as {{ c }}__text{{ "," if not loop.last or extras }}
+            {% if crm_is_typed_value(raw_types.get(c, 'varchar')) %}cast({{ c }} as {{ dbt.type_string() }}){% else %}{{ crm_text(c) }}{% endif %} as {{ c }}__text{{ "," if not loop.last or extras or incremental }}
             {%- endfor %}
             {%- for extra in extras %}
-            source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last }}
+            source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last or incremental }}
             {%- endfor %}
+            {%- if incremental %}
+            cast({{ batch }} as {{ dbt.type_bigint() }}) as _load_batch
+            {%- endif %}
         from {{ crm_source(table_name) }} as source_rows
+        {%- if only_changed_keys %}
+        {%- set last_batch = '(select coalesce(max(_load_batch), -1) from ' ~ this ~ ')' %}
+        where
+            {{ batch }} > {{ last_batch }}
+            or {{ crm_text(key[0]) }} in (
+                select {{ crm_text(key[0]) }} from {{ crm_source(table_name) }} as source_rows
+                where {{ batch }} > {{ last_batch }}
+                union all
+                select {{ key[0] }} from {{ this }} where _quarantine_reason = 'future_timestamp'
+            )
+        {%- endif %}
     ),
 
     typed as (
@@ -97,6 +121,9 @@
             {%- for extra in extras %}
             {{ adapter.quote(extra) }},
             {%- endfor %}
+            {%- if incremental %}
+            _load_batch,
+            {%- endif %}
             {{ '(' ~ key_checks | join(' or ') ~ ')' if key_checks else 'false' }} as _key_is_invalid,
             {%- if required %}
             case
@@ -128,12 +155,16 @@
     versioned as (
         select
             checked.*,
-            row_number() over (
+            -- a row without a valid key has no versions: it is its own first and only one
+            case when _key_is_invalid then 1 else row_number() over (
                 partition by {{ key | join(', ') }}
                 order by {% if 'updated_at' in names %}updated_at desc nulls last, {% endif %}_row_hash
-            ) as _version_rank,
+            ) end as _version_rank,
             {%- if 'updated_at' in names %}
-            min(updated_at) over (partition by {{ key | join(', ') }}) as _first_seen_at
+            case
+                when _key_is_invalid then updated_at
+                else min(updated_at) over (partition by {{ key | join(', ') }})
+            end as _first_seen_at
             {%- else %}
             cast(null as {{ dbt.type_timestamp() }}) as _first_seen_at
             {%- endif %}

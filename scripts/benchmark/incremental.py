@@ -1,44 +1,51 @@
 """The incremental night: what a night with about 1 % new and changed raw rows costs, next to a full run.
 
-Not available yet: the pipeline has no incremental mode (issue 9, item 3). run_incremental() returns
-None until it has; the benchmark then reports `"incremental": null` with NOT_AVAILABLE as the reason.
-
-The intended shape, for whoever adds the incremental mode: after the full nightly run on the base data
-set (as of day D), generate the next night's export with the generator's --changes-from option (new
-ids, newer versions of existing ids with a later updated_at, rows that arrive late, soft deletes: about
-1 % of the rows), run the pipeline in its incremental mode on that export as of day D + 1 in the same
-workspace, measure it with measure.run_measured, and return the same shape as the full run's
-measurement (wall_s, cpu_s, peak_rss_mb, phases).
+After the full nightly run on the base data set (as of day D), the next night's export is written with
+scripts.sampledata.changes (new ids, late-arriving event rows, newer versions of existing ids, soft
+deletes: SHARE of each table with a one-column key), and the pipeline runs `--incremental` on it as of
+day D + 1 in the same workspace: the loader appends the rows, the incremental models read only the keys
+they touch, everything downstream is rebuilt, tested, validated and published as every night. The
+measurement has the same shape as the full run's (wall_s, cpu_s, peak_rss_mb, phases, dbt), plus how many
+rows the export held and how long writing it took (not part of the night).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
-from scripts.benchmark.nightly import Workspace
+from scripts.benchmark.nightly import Workspace, run_night
+from scripts.sampledata.changes import write_changes
 
-NOT_AVAILABLE = "not available: no incremental mode yet"
+log = logging.getLogger("benchmark")
 
-
-def pipeline_has_incremental_mode() -> bool:
-    """Whether `python -m scripts.pipeline run` accepts an --incremental option."""
-    from scripts.pipeline.cli import build_parser
-
-    with contextlib.redirect_stderr(io.StringIO()):
-        try:
-            build_parser().parse_args(["run", "--incremental"])
-        except SystemExit:
-            return False
-    return True
+SHARE = 0.01
+NOT_AVAILABLE = "not measured: the incremental phase was not run"
 
 
-def run_incremental(workspace: Workspace, base_raw_dir: Path) -> dict[str, Any] | None:
-    """Measure an incremental night after the full run, or None while the pipeline has no such mode."""
-    if not pipeline_has_incremental_mode():
-        return None
-    raise NotImplementedError(  # pragma: no cover - the day the mode exists, this is where it is measured
-        "the pipeline offers --incremental: measure it here (see the module docstring)"
-    )
+def run_incremental(workspace: Workspace, base_raw_dir: Path, work: Path) -> dict[str, Any]:
+    """Write the next night's changes of `base_raw_dir` and measure an --incremental night on them; run
+    after the full night (whose build database it adds to)."""
+    if not workspace.build_db.exists():
+        raise RuntimeError(
+            "the incremental night needs the full run's build database: include the full phase"
+        )
+    changes_dir = work / "changes"
+    started = time.perf_counter()
+    written = write_changes(base_raw_dir, changes_dir, SHARE)
+    write_s = time.perf_counter() - started
+    rows = sum(c.rows for c in written)
+    log.info("incremental night on %d changed rows (log: %s)", rows, work / "incremental.log")
+    measured, details = run_night(workspace, changes_dir, work / "incremental.log", ("--incremental",))
+    return {
+        "wall_s": round(measured.wall_s, 2),
+        "cpu_s": round(measured.cpu_s, 2),
+        "peak_rss_mb": round(measured.peak_rss_mb),
+        "changed_rows": rows,
+        "changed_rows_by_table": {c.table: c.rows for c in written},
+        "share": SHARE,
+        "changes_write_s": round(write_s, 2),
+        **details,
+    }

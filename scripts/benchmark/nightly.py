@@ -208,10 +208,20 @@ def run_full(workspace: Workspace, raw_dir: Path, log: Path) -> tuple[Measured, 
     prime_parse(workspace)
     for path in (workspace.build_db, workspace.build_db.with_suffix(".duckdb.wal")):
         path.unlink(missing_ok=True)
+    return run_night(workspace, raw_dir, log)
+
+
+def run_night(
+    workspace: Workspace, raw_dir: Path, log: Path, options: tuple[str, ...] = ()
+) -> tuple[Measured, dict[str, Any]]:
+    """One `python -m scripts.pipeline run` on `raw_dir` in the workspace (with `options`, e.g.
+    --incremental), measured: wall, CPU and peak RSS of the process tree, per step and per dbt layer."""
     workspace.root.mkdir(parents=True, exist_ok=True)
     dbt_log = workspace.logs_dir / "dbt" / "dbt.log"
     log_start = _log_size(dbt_log)
-    command = [sys.executable, "-m", "scripts.pipeline", "run", "--raw-dir", str(raw_dir), "--allow-stale"]
+    command = [
+        sys.executable, "-m", "scripts.pipeline", "run", "--raw-dir", str(raw_dir), "--allow-stale", *options
+    ]  # fmt: skip
     measured = run_measured(command, env=workspace.env(), cwd=PROJECT_ROOT, log=log)
     if measured.returncode != 0:
         raise RuntimeError(

@@ -1,7 +1,7 @@
 """The benchmark's result: the JSON document other tools read, and the table printed for people.
 
 Top-level keys (stable): raw_rows (total raw rows), full and incremental (each wall_s, cpu_s,
-peak_rss_mb, phases; incremental is null while the pipeline has no incremental mode), bound (wall_s,
+peak_rss_mb, phases; incremental is null when its phase was not run), bound (wall_s,
 cpu_s), ratio_cpu_to_bound, incremental_share_of_full, kpi_latency_ms (view -> p50, p95). The other keys
 add context: scale, machine load, generation, raw rows per table, dbt's split of the build.
 """
@@ -55,6 +55,27 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _night_rows(title: str, night: dict[str, Any]) -> list[tuple[str, ...]]:
+    """A measured night: its totals, its pipeline steps, and dbt's share by window, node kind and layer."""
+    parse = f" (dbt: {night['dbt_parse']} parse)" if night.get("dbt_parse") else ""
+    rows: list[tuple[str, ...]] = [(f"{title}{parse}", *_cells(night))]
+    for name, phase in (night.get("phases") or {}).items():
+        rows.append((f"  {name}", _num(phase.get("wall_s")), _num(phase.get("cpu_s")), ""))
+    dbt = night.get("dbt") or {}
+    windows = dbt.get("windows") or {}
+    for name, window in windows.items():
+        label = name.replace("_", " ")
+        rows.append((f"    dbt build: {label}", _num(window.get("wall_s")), _num(window.get("cpu_s")), ""))
+    if not windows and dbt.get("startup_and_parse_s") is not None:
+        rows.append(("    dbt start-up and parse (wall)", _num(dbt.get("startup_and_parse_s")), "", ""))
+    for kind, seconds in (dbt.get("node_seconds") or {}).items():
+        count = (dbt.get("nodes") or {}).get(kind)
+        rows.append((f"    dbt {kind} node time ({count})", _num(seconds), "", ""))
+    for layer, seconds in (dbt.get("model_seconds_by_layer") or {}).items():
+        rows.append((f"      models: {layer}", _num(seconds), "", ""))
+    return rows
+
+
 def format_report(result: dict[str, Any]) -> str:
     """The result as text tables."""
     cpus = (result.get("machine") or {}).get("cpus")
@@ -70,27 +91,15 @@ def format_report(result: dict[str, Any]) -> str:
         rows.append(("generate data", *_cells(generation)))
     full = result.get("full")
     if full:
-        parse = f" (dbt: {full['dbt_parse']} parse)" if full.get("dbt_parse") else ""
-        rows.append((f"full nightly run{parse}", *_cells(full)))
-        for name, phase in (full.get("phases") or {}).items():
-            rows.append((f"  {name}", _num(phase.get("wall_s")), _num(phase.get("cpu_s")), ""))
-        dbt = full.get("dbt") or {}
-        windows = dbt.get("windows") or {}
-        for name, window in windows.items():
-            label = name.replace("_", " ")
-            rows.append(
-                (f"    dbt build: {label}", _num(window.get("wall_s")), _num(window.get("cpu_s")), "")
-            )
-        if not windows and dbt.get("startup_and_parse_s") is not None:
-            rows.append(("    dbt start-up and parse (wall)", _num(dbt.get("startup_and_parse_s")), "", ""))
-        for kind, seconds in (dbt.get("node_seconds") or {}).items():
-            count = (dbt.get("nodes") or {}).get(kind)
-            rows.append((f"    dbt {kind} node time ({count})", _num(seconds), "", ""))
-        for layer, seconds in (dbt.get("model_seconds_by_layer") or {}).items():
-            rows.append((f"      models: {layer}", _num(seconds), "", ""))
+        rows += _night_rows("full nightly run", full)
     incremental = result.get("incremental")
     if incremental:
-        rows.append(("incremental night", *_cells(incremental)))
+        changed = (
+            f", {_num(incremental.get('changed_rows'), 0)} changed rows"
+            if incremental.get("changed_rows")
+            else ""
+        )
+        rows += _night_rows(f"incremental night{changed}", incremental)
     else:
         rows.append((f"incremental night: {result.get('incremental_note') or '-'}", "", "", ""))
     bound = result.get("bound")

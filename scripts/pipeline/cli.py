@@ -186,7 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="as-of date YYYY-MM-DD (backfill a past day); default: the raw dir's manifest.json, else today; "
         "dbt gets it as SALES_KPIS_AS_OF_DATE",
     )
-    run.add_argument("--full-refresh", action="store_true", help="pass --full-refresh to dbt build")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="pass --full-refresh to dbt build (a run that loads a raw directory in full always does)",
+    )
+    run.add_argument(
+        "--incremental",
+        action="store_true",
+        help="the raw directory is the next export's new and changed rows: add them to the raw tables "
+        "(load_raw --append) and build the incremental models from them only (DuckDB; docs/operations.md)",
+    )
     run.add_argument("--select", type=_arg(_selector), help="dbt selection to build (default: everything)")
     run.add_argument("--exclude", type=_arg(_selector), help="dbt selection to leave out of the build")
     run.add_argument("--allow-stale", action="store_true", help="build and publish even if sources are stale")
@@ -288,7 +298,12 @@ def setup_logging(args: argparse.Namespace, log_file: Path | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "incremental", False) and (args.skip_load or args.full_refresh or args.raw_dir is None):
+        parser.error(
+            "--incremental needs --raw-dir (the next export) and excludes --skip-load and --full-refresh"
+        )
     try:
         paths = Paths.from_env(keep_versions=getattr(args, "keep_versions", None))
     except ConfigError as exc:
@@ -330,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         select=getattr(args, "select", None),
         exclude=getattr(args, "exclude", None),
         full_refresh=getattr(args, "full_refresh", False),
+        incremental=getattr(args, "incremental", False),
         dbt_vars=getattr(args, "vars", {}),
         allow_stale=getattr(args, "allow_stale", False),
         raw_locale=getattr(args, "raw_locale", None),

@@ -74,6 +74,7 @@ class RunOptions:
     select: str | None = None
     exclude: str | None = None
     full_refresh: bool = False
+    incremental: bool = False  # run --incremental: append the raw directory, build incrementally (D119)
     dbt_vars: dict[str, object] = field(default_factory=dict)
     allow_stale: bool = False
     raw_locale: str | None = None
@@ -370,6 +371,11 @@ class Pipeline:
                     "allow_outside_links": options.allow_outside_links,
                 }
                 try:
+                    if options.incremental and (self.engine is not None or options.crm_source != "contract"):
+                        raise EngineError(
+                            "--incremental appends contract tables into DuckDB only: run a full load on this "
+                            "target or CRM source"
+                        )
                     if self.engine is not None:
                         if options.crm_source != "contract":
                             raise EngineError(
@@ -384,6 +390,7 @@ class Pipeline:
                             options.raw_schema,
                             crm_source=options.crm_source,
                             landed_schema=options.landed_schema,
+                            append=options.incremental,
                             **settings,
                         )
                 except (LoadError, duckdb.Error, EngineError) as exc:
@@ -391,6 +398,8 @@ class Pipeline:
                 self.record.load_rows = dict(report.rows)
                 self.record.load_rejects = report.rejects_summary()
                 step.detail = f"{sum(report.rows.values())} rows in {len(report.rows)} tables"
+                if report.appended:
+                    step.detail = f"appended {step.detail} (batch {report.load_batch})"
                 if report.rejects:
                     rejected = sum(a.rejected for a in report.accounting.values())
                     step.status = "warn"
@@ -532,7 +541,11 @@ class Pipeline:
                 args += ["--select", *options.select.split()]
             if options.exclude:
                 args += ["--exclude", *options.exclude.split()]
-            if options.full_refresh:
+            # raw tables loaded in full replace what the incremental models hold: rebuild them (the models'
+            # pre-hook would notice too, at the cost of a delete); an --incremental run adds to them
+            if options.full_refresh or (
+                self.record.mode in ("sample", "raw_dir") and not options.incremental
+            ):
                 args.append("--full-refresh")
             self._release_engine()
             run = run_dbt(

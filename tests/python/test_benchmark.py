@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scripts.benchmark.bound import models_in_order
-from scripts.benchmark.incremental import NOT_AVAILABLE, pipeline_has_incremental_mode
+from scripts.benchmark.incremental import NOT_AVAILABLE
 from scripts.benchmark.latency import percentile
 from scripts.benchmark.measure import TreeSampler, process_tree, read_stat, run_measured
 from scripts.benchmark.nightly import dbt_breakdown, layer_of, log_since, parse_kind
@@ -199,11 +199,6 @@ def test_run_measured_counts_the_cpu_of_grandchildren(tmp_path: Path) -> None:
     assert measured.wall_s >= 0.6
 
 
-def test_the_incremental_night_is_reported_as_not_available() -> None:
-    assert not pipeline_has_incremental_mode()
-    assert NOT_AVAILABLE == "not available: no incremental mode yet"
-
-
 def test_the_report_prints_every_part() -> None:
     result = derived(
         {
@@ -226,8 +221,13 @@ def test_the_report_prints_every_part() -> None:
                     "nodes": {"model": 90},
                 },
             },
-            "incremental": None,
-            "incremental_note": NOT_AVAILABLE,
+            "incremental": {
+                "wall_s": 40.0,
+                "cpu_s": 45.0,
+                "peak_rss_mb": 900,
+                "changed_rows": 98_765,
+                "phases": {"load": {"wall_s": 2.0, "cpu_s": 3.0}, "build": {"wall_s": 30.0, "cpu_s": 33.0}},
+            },
             "bound": {"wall_s": 100.0, "cpu_s": 150.0, "models": 90},
             "latency_repeats": 20,
             "kpi_latency_ms": {"kpi_scorecard": {"p50": 12.0, "p95": 30.5, "rows": 216}},
@@ -238,7 +238,10 @@ def test_the_report_prints_every_part() -> None:
     assert "10,000,000 raw rows" in text
     assert "0.50 0.40 0.30 / 1.50 1.00 0.50 on 2 CPUs" in text
     assert "CPU of the full run / lower bound: 3.00" in text
-    assert NOT_AVAILABLE in text
+    assert "incremental / full: 0.10" in text  # 45 / 450 CPU s
+    assert "incremental night, 98,765 changed rows" in text
+    assert NOT_AVAILABLE not in text
+    assert NOT_AVAILABLE in format_report({**result, "incremental": None, "incremental_note": NOT_AVAILABLE})
     for expected in (
         "full nightly run",
         "  load",

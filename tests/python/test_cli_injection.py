@@ -46,6 +46,9 @@ SQL = "raw'; drop schema raw cascade; --"
 
 PIPELINE = [
     (["run", "--raw-dir", "/no/such/dir'; --"], "not a directory"),
+    (["run", "--incremental"], "--incremental needs --raw-dir"),
+    (["run", "--incremental", "--skip-load"], "--incremental needs --raw-dir"),
+    (["run", "--incremental", "--full-refresh", "--raw-dir", "."], "excludes --skip-load and --full-refresh"),
     (["run", "--raw-schema", SQL], "invalid schema name"),
     (["run", "--raw-schema", "raw --full-refresh"], "invalid schema name"),
     (["run", "--as-of", "2026-01-01'; drop table x; --"], "not a date"),
@@ -162,7 +165,7 @@ def test_every_option_that_reaches_dbt_sql_or_files_is_tried() -> None:
         if a.startswith("--")
     }
     flags = {"--help", "--skip-load", "--full-refresh", "--allow-stale", "--allow-outside-links", "--verbose"}
-    flags |= {"--quiet"}
+    flags |= {"--quiet", "--append"}
     assert run_options - flags <= tried, run_options - flags - tried
     tried_build = {a for args, _ in BUILD for a in args if a.startswith("--")}
     build_options = {

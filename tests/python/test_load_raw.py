@@ -317,3 +317,109 @@ def test_every_line_is_accounted_for_and_rejects_carry_editor_line_numbers(tmp_p
         LoadError, match=r"sales_reps\.csv: 2 record\(s\) rejected, 3 of 9 lines .*line\(s\) 8, 10"
     ):
         load_directory(raw_dir, database)
+
+
+# ---- --append: the next export's rows are added, with their batch ------------------------------------
+
+
+def test_an_append_adds_rows_with_their_batch_and_their_files_accounting(tmp_path: Path) -> None:
+    database = tmp_path / "w.duckdb"
+    full = load_directory(write_required(tmp_path / "raw"), database)
+    night = tmp_path / "night2"
+    night.mkdir()
+    # an updated account (same id, later updated_at) and a new one; contacts were not in the full load
+    write_csv(
+        night / "accounts.csv",
+        "accounts",
+        [
+            {"account_id": "A1", "account_name": "PT Maju Jaya Tbk", "updated_at": "2025-03-01"},
+            {"account_id": "A2", "account_name": "CV Baru"},
+        ],
+    )
+    write_csv(night / "contacts.csv", "contacts", [{"contact_id": "C1", "account_id": "A2"}])
+    report = load_directory(night, database, append=True)
+    assert report.appended and report.absent == []
+    assert full.load_batch is not None and report.load_batch is not None
+    assert report.load_batch > full.load_batch
+    # the full load's rows carry no batch (theirs is the lowest in _load_files), the new ones theirs
+    assert query(database, "select account_id, account_name, _load_batch from raw.accounts order by all") == [
+        ("A1", "PT Maju Jaya", None),
+        ("A1", "PT Maju Jaya Tbk", report.load_batch),
+        ("A2", "CV Baru", report.load_batch),
+    ]
+    assert query(database, "select contact_id, _load_batch from raw.contacts") == [("C1", report.load_batch)]
+    # untouched tables stay as they were
+    assert len(query(database, "select * from raw.sales_reps")) == len(REPS)
+    assert "_load_batch" not in raw_columns(database, "sales_reps")
+    files = query(
+        database,
+        "select table_name, records_in_file, loaded_records, load_batch from raw._load_files order by 4, 1",
+    )
+    assert files == [
+        ("accounts", 1, 1, full.load_batch),
+        ("opportunities", 1, 1, full.load_batch),
+        ("sales_reps", 2, 2, full.load_batch),
+        ("accounts", 2, 2, report.load_batch),
+        ("contacts", 1, 1, report.load_batch),
+    ]
+
+
+def test_an_append_needs_an_earlier_load_and_a_contract_file(tmp_path: Path) -> None:
+    night = tmp_path / "night2"
+    night.mkdir()
+    write_csv(night / "accounts.csv", "accounts", ACCOUNTS)
+    database = tmp_path / "w.duckdb"
+    with pytest.raises(LoadError, match="no earlier load of this loader to add to"):
+        load_directory(night, database, append=True)
+    assert raw_tables(database) == set()  # nothing written
+    load_directory(write_required(tmp_path / "raw"), database)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(LoadError, match="nothing to append"):
+        load_directory(empty, database, append=True)
+
+
+def test_a_full_load_after_appends_starts_a_new_epoch(tmp_path: Path) -> None:
+    """A full load replaces the appended rows and gets a batch above every earlier one (the incremental
+    models tell from it that their rows are from tables since replaced)."""
+    database = tmp_path / "w.duckdb"
+    raw_dir = write_required(tmp_path / "raw")
+    load_directory(raw_dir, database)
+    night = tmp_path / "night2"
+    night.mkdir()
+    write_csv(night / "accounts.csv", "accounts", [{"account_id": "A9"}])
+    appended = load_directory(night, database, append=True)
+    again = load_directory(raw_dir, database)
+    assert again.load_batch is not None and appended.load_batch is not None
+    assert again.load_batch > appended.load_batch
+    assert query(database, "select account_id from raw.accounts") == [("A1",)]
+    assert query(database, "select distinct load_batch from raw._load_files") == [(again.load_batch,)]
+
+
+def test_a_file_cannot_write_the_batch_column(tmp_path: Path) -> None:
+    """Headers are normalised (leading underscores dropped), so a file's `_load_batch` lands as an extra
+    column `load_batch` and never poses as the loader's batch."""
+    database = tmp_path / "w.duckdb"
+    load_directory(write_required(tmp_path / "raw"), database)
+    night = tmp_path / "night2"
+    night.mkdir()
+    columns = [*CONTRACT["accounts"].column_names, "_load_batch"]
+    write_csv(night / "accounts.csv", "accounts", [{"account_id": "A2", "_load_batch": "7"}], columns)
+    report = load_directory(night, database, append=True)
+    assert query(database, "select load_batch, _load_batch from raw.accounts where account_id = 'A2'") == [
+        ("7", report.load_batch)
+    ]
+
+
+def test_an_appended_file_with_a_new_column_adds_it(tmp_path: Path) -> None:
+    database = tmp_path / "w.duckdb"
+    load_directory(write_required(tmp_path / "raw"), database)
+    night = tmp_path / "night2"
+    night.mkdir()
+    columns = [*CONTRACT["accounts"].column_names, "sales_area"]
+    write_csv(night / "accounts.csv", "accounts", [{"account_id": "A2", "sales_area": "Jawa"}], columns)
+    load_directory(night, database, append=True)
+    assert query(database, "select account_id, sales_area from raw.accounts order by 1") == [
+        ("A1", None),
+        ("A2", "Jawa"),
+    ]

@@ -1,4 +1,12 @@
 -- Every raw email_events row, typed and classified (kept / superseded / quarantined).
+-- Incremental on DuckDB (D119): a night reads only the keys an --append load brought, see crm_typed_rows.
+{{ config(
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ crm_incremental_reset() }}",
+) }}
 with
 
 typed_rows as (
@@ -6,6 +14,7 @@ typed_rows as (
         'email_events',
         lower=['event_type'],
         required=['email_id', 'event_type', 'occurred_at'],
+        incremental=true,
     ) }}
 ),
 
