@@ -1,11 +1,11 @@
 """The lower bound: the compiled SQL of the same models, executed directly in one DuckDB connection.
 
-The project is compiled (`dbt compile`, same vars as the nightly run) against the nightly's build
-database; the database is copied (same file name, so the compiled relation names resolve), its model
-relations are dropped, and every model's compiled SQL runs as `create or replace table / view ... as`,
-in dependency order, in one connection with the profile's DuckDB settings. Models only: no data tests,
-no seeds (they are in the copy already), no load, no dbt start-up or parse. Ephemeral models are part of
-their dependents' compiled SQL.
+The project is compiled (`dbt compile --full-refresh`, same vars as the nightly run: incremental models
+as a full build runs them) against the nightly's build database; the database is copied (same file name,
+so the compiled relation names resolve), its model relations are dropped, and every model's compiled
+SQL runs as `create or replace table / view ... as`, in dependency order, in one connection with the
+profile's DuckDB settings. Models only: no data tests, no seeds (they are in the copy already), no load,
+no dbt start-up or parse. Ephemeral models are part of their dependents' compiled SQL.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def compile_project(
     """dbt compile against the nightly's build database; returns the manifest and the wall time."""
     started = time.perf_counter()
     result = run_dbt(
-        ["compile"],
+        ["compile", "--full-refresh"],
         dbt_vars,
         env={k: v for k, v in workspace.env().items() if k != "DBT_TARGET_PATH"},
         target_path=target_dir,
