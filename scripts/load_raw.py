@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from scripts.contract import CRM_SOURCES, REQUIRED_TABLES, Table, load_contract, load_landed_shape
+from scripts.profile import apply_settings, duckdb_settings
 from scripts.rawfiles.csvfile import FIRST_LINES_REPORTED, AccountingError, Reject, check_accounting, load_csv
 from scripts.rawfiles.headers import HeaderError, HeaderMatch, load_column_map, match_header
 from scripts.rawfiles.parquet import ParquetTypeError, check_parquet
@@ -289,6 +290,7 @@ def load_directory(
     report.absent = [] if append else [t for t in (landed or contract) if t not in files]
     database.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="load_raw_") as tmp, duckdb.connect(str(database)) as con:
+        apply_settings(con, duckdb_settings())  # the profile's memory limit
         con.execute("set TimeZone = 'UTC'")
         con.execute("begin transaction")
         last_batch = _last_batch(con, schema)

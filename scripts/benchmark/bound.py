@@ -22,7 +22,7 @@ import duckdb
 from scripts.benchmark.nightly import Workspace
 from scripts.contract import PROJECT_ROOT
 from scripts.dbt_cli import run_dbt
-from scripts.pipeline.publish import duckdb_settings
+from scripts.profile import apply_settings, duckdb_settings
 
 MATERIALIZED = {"table": "table", "incremental": "table", "view": "view"}
 
@@ -88,8 +88,7 @@ def run_bound(workspace: Workspace, dbt_vars: dict[str, object]) -> Bound:
     shutil.copyfile(workspace.build_db, database)
     con = duckdb.connect(str(database))
     try:
-        for key, value in duckdb_settings(PROJECT_ROOT, None).items():
-            con.execute(f"set {key} = '" + value.replace("'", "''") + "'")
+        apply_settings(con, duckdb_settings(PROJECT_ROOT, None))
         for node in reversed(models):
             kind = MATERIALIZED[node["config"]["materialized"]]
             other = "table" if kind == "view" else "view"

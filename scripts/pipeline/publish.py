@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from scripts.pipeline import serving_parquet
 from scripts.pipeline.checks import Relation
-from scripts.pipeline.config import IDENTIFIER, RUN_ID, Paths
+from scripts.pipeline.config import RUN_ID, Paths
+from scripts.profile import apply_settings
 
 log = logging.getLogger("pipeline.publish")
 
@@ -157,23 +157,10 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def duckdb_settings(project_dir: Path, target: str | None) -> dict[str, str]:
-    """The `settings:` of the DuckDB output in profiles.yml, so views evaluate as dbt built them."""
-    try:
-        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
-        profiles = yaml.safe_load((project_dir / "profiles.yml").read_text(encoding="utf-8")) or {}
-        outputs = profiles.get(project.get("profile"), {}).get("outputs", {})
-        settings = outputs.get(target or "duckdb", {}).get("settings") or {}
-    except (OSError, yaml.YAMLError, AttributeError):
-        return {}
-    return {str(k): str(v) for k, v in settings.items() if IDENTIFIER.fullmatch(str(k))}
-
-
 def connect_build(build_db: Path, settings: dict[str, str]) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the build database, whose catalog name views refer to."""
     con = duckdb.connect(str(build_db), read_only=True)
-    for key, value in settings.items():
-        con.execute(f"set {key} = {quote_literal(value)}")
+    apply_settings(con, settings)
     return con
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from scripts import profile
 from scripts.contract import REQUIRED_TABLES, load_contract, load_landed_shape
 from scripts.load_raw import DEFAULT_MAX_REJECTED_SHARE, LoadError, load_directory
 from scripts.pipeline import checks as checks_mod
@@ -632,7 +633,13 @@ class Pipeline:
             if self.engine is not None:
                 report = self.engine.validate(models, results, after_suite)
             else:
-                report = validate_build(self.paths.build_db, models, results, after_suite)
+                report = validate_build(
+                    self.paths.build_db,
+                    models,
+                    results,
+                    after_suite,
+                    profile.duckdb_settings(self.paths.project_dir, self.options.target),
+                )
             self.record.expectations = report.summary()
             self.record.kpi_row_counts = {
                 m.relation.name: report.row_counts[m.relation.name]
@@ -683,7 +690,7 @@ class Pipeline:
                         relations,
                         version,
                         history,
-                        publish.duckdb_settings(paths.project_dir, self.options.target),
+                        profile.duckdb_settings(paths.project_dir, self.options.target),
                         self.pause,
                     )
             except BaseException as exc:

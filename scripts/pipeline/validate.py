@@ -35,6 +35,7 @@ import duckdb
 import pandas as pd
 
 from scripts.pipeline.checks import CheckedModel, Checks
+from scripts.profile import apply_settings
 
 log = logging.getLogger("pipeline.validate")
 
@@ -287,8 +288,12 @@ def validate_build(
     models: list[CheckedModel],
     results_file: Path | None = None,
     on_suite_done: Callable[[str], None] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> ValidationReport:
-    """Run one suite per checked model against the build database; save GX's results as JSON."""
+    """Run one suite per checked model against the build database; save GX's results as JSON.
+
+    `settings` (profile.duckdb_settings) are SET on the connection, so views evaluate as dbt built them
+    (the optimizer workaround) within the same memory limit."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -299,6 +304,7 @@ def validate_build(
     report = ValidationReport()
     saved: dict[str, Any] = {}
     with duckdb.connect(str(build_db), read_only=True) as con:
+        apply_settings(con, settings or {})
         for model in models:
             name = model.relation.name
             report.suites += 1

@@ -13,15 +13,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
-import yaml
-
-from scripts.contract import PROJECT_ROOT
+from scripts import profile
+from scripts.profile import PROFILES_FILE
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-PROFILES_FILE = PROJECT_ROOT / "profiles.yml"
 DEFAULT_SPARK_DIR = "/tmp/sales_kpis_spark"
 SPARK_DIR_VARIABLE = "SALES_KPIS_SPARK_DIR"
 
@@ -31,21 +28,10 @@ def spark_dir() -> Path:
     return Path(os.environ.get(SPARK_DIR_VARIABLE, DEFAULT_SPARK_DIR))
 
 
-def _env_var(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
-    if value is None:
-        raise KeyError(f"environment variable {name} is not set and has no default")
-    return value
-
-
 def spark_parameters(profiles_file: Path = PROFILES_FILE) -> dict[str, str]:
     """server_side_parameters of the `spark` output, rendered with the current environment (as dbt does),
     plus the one dbt-spark forces (ANSI mode off)."""
-    profile = yaml.safe_load(profiles_file.read_text(encoding="utf-8"))
-    output = profile["sales_kpis"]["outputs"]["spark"]
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    env.globals["env_var"] = _env_var
-    params = {str(k): env.from_string(str(v)).render() for k, v in output["server_side_parameters"].items()}
+    params = profile.output_block("spark", "server_side_parameters", profiles_file)
     params["spark.sql.ansi.enabled"] = "false"
     return params
 

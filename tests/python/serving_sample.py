@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from scripts import profile
 from scripts.contract import PROJECT_ROOT
 from scripts.pipeline import publish
 from scripts.pipeline.checks import DATA_QUALITY_MODELS, SERVED_PREFIXES, Relation
@@ -100,7 +101,7 @@ def publish_copy(build_db: Path, serving: Path, run_id: str, rename: dict[str, s
             "published_version": run_id,
         }
     ]
-    settings = publish.duckdb_settings(PROJECT_ROOT, None)
+    settings = profile.duckdb_settings(PROJECT_ROOT, None)
     with publish.connect_build(build_db, settings) as con:
         publish.write_version(con, serving, served_relations(con), version, history)
     if rename:

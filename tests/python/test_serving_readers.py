@@ -22,6 +22,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from scripts import profile
 from scripts.pipeline import publish, serving_parquet
 from scripts.pipeline.checks import DATA_QUALITY_MODELS, SERVED_PREFIXES, Relation
 from scripts.pipeline.config import Paths
@@ -112,7 +113,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         keep_versions=2,
     )
     relations = catalog_relations(build)
-    settings = publish.duckdb_settings(PROJECT_ROOT, None)
+    settings = profile.duckdb_settings(PROJECT_ROOT, None)
     for run_id in (RUN_A, RUN_B):
         version = {"run_id": run_id, "as_of_date": "2026-11-15", "published_at": "2026-11-16T01:00:00+00:00"}
         publish.publish(paths, relations, version, [], settings)
