@@ -71,3 +71,51 @@
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {% endtest %}
+
+{#- None of the listed columns holds a negative value: one scan for all of them, like not_null_columns. NULLs
+    pass. A failing row names the column, how many negative values it holds and the lowest. -#}
+{% test non_negative_columns(model, column_names) %}
+    with negative_counts as (
+        select
+            {%- for column in column_names %}
+            count(case when {{ column }} < 0 then 1 end) as negatives_{{ loop.index }},
+            min({{ column }}) as lowest_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from {{ model }}
+    )
+
+    {% for column in column_names %}
+    select
+        '{{ column }}' as column_name,
+        negatives_{{ loop.index }} as negative_rows,
+        cast(lowest_{{ loop.index }} as {{ dbt.type_string() }}) as lowest_value
+    from negative_counts
+    where negatives_{{ loop.index }} > 0
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{% endtest %}
+
+{#- Months are contiguous: within each group of `group_by` columns (NULL is one group), each month follows
+    the group's previous month by exactly one month. A failing row is a gap: the month before it and the
+    month after it. Duplicate months are the grain test's business. -#}
+{% test months_contiguous(model, month_column, group_by=[]) %}
+    with months as (
+        select
+            {%- for column in group_by %}
+            {{ column }},
+            {%- endfor %}
+            {{ month_column }} as month_after_gap,
+            lag({{ month_column }}) over (
+                {%- if group_by %}
+                partition by {{ group_by | join(', ') }}
+                {%- endif %}
+                order by {{ month_column }}
+            ) as month_before_gap
+        from {{ model }}
+        where {{ month_column }} is not null
+    )
+
+    select *
+    from months
+    where month_after_gap > cast({{ dbt.dateadd('month', 1, 'month_before_gap') }} as date)
+{% endtest %}
