@@ -99,11 +99,25 @@ class TreeSampler:
         if self._thread is not None:
             self._thread.join()
 
+    def steady_samples(self) -> list[tuple[float, float]]:
+        """The samples with one-sample glitches removed (each value is the median of it and its neighbours).
+
+        The tree's cumulative CPU only grows, but one sample can be off by a whole process: a child reaped
+        by its parent while /proc is being read is counted as itself and again in its parent's children
+        time (a spike of its whole CPU), or in neither (a dip). The next sample is right again."""
+        values = [c for _, c in self.samples]
+        steady = [
+            sorted(values[i - 1 : i + 2])[1] if 0 < i < len(values) - 1 else value
+            for i, value in enumerate(values)
+        ]
+        return [(t, c) for (t, _), c in zip(self.samples, steady, strict=True)]
+
     def cpu_between(self, start: float, end: float) -> float | None:
         """Tree CPU spent between two unix times (from the samples; None without samples around them)."""
-        before = [c for t, c in self.samples if t <= start]
-        after = [c for t, c in self.samples if t >= end]
-        inside = [c for t, c in self.samples if start <= t <= end]
+        samples = self.steady_samples()
+        before = [c for t, c in samples if t <= start]
+        after = [c for t, c in samples if t >= end]
+        inside = [c for t, c in samples if start <= t <= end]
         if not inside and not (before and after):
             return None
         first = before[-1] if before else inside[0]

@@ -171,6 +171,16 @@ def test_cpu_between_two_moments_uses_the_samples_around_them() -> None:
     assert sampler.cpu_between(200.0, 201.0) is None  # nothing sampled then
 
 
+def test_one_glitched_sample_does_not_move_cpu_into_a_phase() -> None:
+    # 188 s of a reaped child counted twice in one sample (a spike), then missing from one (a dip)
+    sampler = TreeSampler(root=0)
+    values = [190.0, 191.0, 379.0, 192.0, 5.0, 194.0]
+    sampler.samples = [(100.0 + i, value) for i, value in enumerate(values)]
+    assert sampler.cpu_between(100.0, 102.0) == pytest.approx(2.0)  # 192 (the median at 102) - 190
+    assert sampler.cpu_between(102.0, 105.0) == pytest.approx(2.0)
+    assert sampler.cpu_between(103.5, 104.5) == pytest.approx(2.0)  # 194 - 192, the dip ignored
+
+
 def test_the_process_tree_holds_a_child_and_its_memory() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(64 * 2**20); time.sleep(30)"])
     try:
