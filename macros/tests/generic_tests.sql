@@ -97,7 +97,8 @@
 
 {#- Months are contiguous: within each group of `group_by` columns (NULL is one group), each month follows
     the group's previous month by exactly one month. A failing row is a gap: the month before it and the
-    month after it. Duplicate months are the grain test's business. -#}
+    month after it. Months are compared as year * 12 + month (no date arithmetic, so the same SQL runs on
+    every engine). Duplicate months are the grain test's business. -#}
 {% test months_contiguous(model, month_column, group_by=[]) %}
     with months as (
         select
@@ -117,5 +118,7 @@
 
     select *
     from months
-    where month_after_gap > cast({{ dbt.dateadd('month', 1, 'month_before_gap') }} as date)
+    where
+        (extract(year from month_after_gap) * 12 + extract(month from month_after_gap))
+        - (extract(year from month_before_gap) * 12 + extract(month from month_before_gap)) > 1
 {% endtest %}

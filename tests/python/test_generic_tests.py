@@ -1,8 +1,8 @@
 """The project's generic data tests (macros/tests/generic_tests.sql) find what they are meant to find.
 
-Each test's SQL is rendered from the macro file with plain Jinja (dbt's cross-database helpers replaced by
-their DuckDB forms) and run on small hand-made tables: a good table returns no rows, a bad one returns the
-rows that name the fault.
+Each test's SQL is rendered from the macro file with plain Jinja (dbt.type_string() given its DuckDB form)
+and run on small hand-made tables: a good table returns no rows, a bad one returns the rows that name the
+fault.
 """
 
 from __future__ import annotations
@@ -20,11 +20,7 @@ MACROS = PROJECT_ROOT / "macros" / "tests" / "generic_tests.sql"
 
 
 class _DbtHelpers:
-    """dbt's dateadd and type_string, in the form dbt-duckdb renders them."""
-
-    @staticmethod
-    def dateadd(datepart: str, interval: int, from_date_or_timestamp: str) -> str:
-        return f"({from_date_or_timestamp} + interval {interval} {datepart})"
+    """dbt's type_string, in the form dbt-duckdb renders it."""
 
     @staticmethod
     def type_string() -> str:
