@@ -23,7 +23,7 @@ SETTING_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def env_var(name: str, default: str | None = None) -> str:
-    """dbt's env_var(): the variable's value, else the default; neither is an error."""
+    """dbt's env_var(): the variable's value, else the default; KeyError when there is neither."""
     value = os.environ.get(name, default)
     if value is None:
         raise KeyError(f"environment variable {name} is not set and has no default")
