@@ -141,8 +141,9 @@ def test_crm_build_publishes(runs: dict[str, ShapeRun], crm: str) -> None:
     assert run.result.returncode == 0, run.result.stderr[-5000:]
     record = run.record()
     assert record["status"] == "published", record.get("error")
-    # the adapter's own data tests ran in that build (row preservation at least)
-    assert record["dbt_counts"]["test"].get("pass", 0) > 700
+    # the whole data-test suite ran in that build, the adapter's own tests (row preservation) with it:
+    # 687 data tests in the contract build since D120 (2026-12-02), about 690 passing in a CRM build
+    assert record["dbt_counts"]["test"].get("pass", 0) > 650
 
 
 @pytest.mark.parametrize("crm", CRM_SOURCES)
