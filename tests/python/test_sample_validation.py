@@ -19,9 +19,7 @@ from scripts import profile
 from scripts.contract import PROJECT_ROOT
 from scripts.pipeline.checks import checked_models
 from scripts.pipeline.validate import validate_build
-from tests.python.serving_sample import sample_build
-
-SCHEMAS = ("marts", "intermediate")
+from tests.python.serving_sample import sample_build, served_relations
 
 
 def _declared_checks() -> dict[str, Any]:
@@ -36,23 +34,21 @@ def _declared_checks() -> dict[str, Any]:
 
 
 def _manifest(build: Path) -> dict[str, Any]:
-    """A manifest-shaped catalog of the built relations, with the checks their YAML declares."""
+    """A manifest-shaped catalog of the relations a publish serves (the KPI views and their inputs), with
+    the checks their YAML declares."""
     declared = _declared_checks()
     with duckdb.connect(str(build), read_only=True) as con:
-        rows = con.execute(
-            "select table_schema, table_name, table_type from information_schema.tables "
-            f"where table_schema in {SCHEMAS}"
-        ).fetchall()
+        relations = served_relations(con)
     nodes = {}
-    for schema, name, kind in rows:
-        config: dict[str, Any] = {"materialized": "view" if kind == "VIEW" else "table"}
-        if name in declared:
-            config["meta"] = {"checks": declared[name]}
-        nodes[f"model.sales_kpis.{name}"] = {
+    for relation in relations:
+        config: dict[str, Any] = {"materialized": relation.materialized}
+        if relation.name in declared:
+            config["meta"] = {"checks": declared[relation.name]}
+        nodes[f"model.sales_kpis.{relation.name}"] = {
             "resource_type": "model",
-            "name": name,
-            "schema": schema,
-            "alias": name,
+            "name": relation.name,
+            "schema": relation.schema,
+            "alias": relation.identifier,
             "config": config,
         }
     return {"nodes": nodes}
