@@ -167,12 +167,18 @@ select
     to_days(i::integer) as gap,
     i % 2 = 0 as flag,
     null::double as empty
-from range(5) as r (i)
+from range(5) as r (i);
+create table marts.fct_many_rows as
+select
+    i as id,
+    'label ' || (i % 7) as label,
+    (i * 0.01)::decimal(18, 2) as amount
+from range(40000) as r (i)
 """
 
 
 @pytest.fixture(scope="module")
-def type_dumps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def type_dumps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Types the sample does not have (yet): HUGEINT sums, wide decimals, TIMESTAMPTZ, lists, structs,
     intervals, an all-NULL column; published by the pipeline's publish step, read by every reader."""
     root = tmp_path_factory.mktemp("types")
@@ -186,11 +192,18 @@ def type_dumps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, 
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute(TYPES_SQL)
         con.execute("create view marts.kpi_types as select * from types_build.marts.fct_types")
-    relations = [Relation(n, "marts", n, m) for n, m in (("fct_types", "table"), ("kpi_types", "view"))]
+    relations = [
+        Relation(n, "marts", n, m)
+        for n, m in (("fct_types", "table"), ("kpi_types", "view"), ("fct_many_rows", "table"))
+    ]
     version = {"run_id": RUN_A, "as_of_date": "2026-11-15", "published_at": "2026-11-16T01:00:00+00:00"}
     publish.publish(paths, relations, version, [], {})
     parquet = serving_parquet.parquet_root(paths.serving_db) / RUN_A
-    return read_with_every_reader(paths.serving_db, parquet, root / "dumps")
+    with duckdb.connect(str(paths.serving_db), read_only=True) as con:
+        row_groups = con.execute(
+            "select row_group_id, max(count) from pragma_storage_info('marts.fct_many_rows') group by 1"
+        ).fetchall()
+    return {**read_with_every_reader(paths.serving_db, parquet, root / "dumps"), "row_groups": row_groups}
 
 
 def test_the_serving_file_and_archives_are_in_the_duckdb_1_1_storage_format(served: dict[str, Any]) -> None:
@@ -407,9 +420,16 @@ def test_an_open_duckdb_cli_session_sees_a_new_version_after_open_again(served: 
         publish.rollback(paths, RUN_B)
 
 
+def test_served_tables_are_written_in_small_row_groups(type_dumps: dict[str, Any]) -> None:
+    """D121: 40,000 rows make three row groups of at most 16,384 rows (one with DuckDB's default), which
+    the 1.x readers read the same (the next test compares every table)."""
+    sizes = [rows for _, rows in type_dumps["row_groups"]]
+    assert len(sizes) == 3 and max(sizes) == publish.SERVING_ROW_GROUP_SIZE == 16_384 and sum(sizes) == 40_000
+
+
 @pytest.mark.parametrize("reader", PYTHON_READERS)
 def test_types_beyond_the_sample_read_the_same_in_duckdb_1_x(
-    type_dumps: dict[str, dict[str, Any]], reader: str
+    type_dumps: dict[str, Any], reader: str
 ) -> None:
     reference, old = type_dumps["2.0"], type_dumps[reader]
     columns = dict(map(tuple, reference["tables"]["marts.kpi_types"]["columns"]))
