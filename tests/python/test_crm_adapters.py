@@ -142,8 +142,9 @@ def test_crm_build_publishes(runs: dict[str, ShapeRun], crm: str) -> None:
     record = run.record()
     assert record["status"] == "published", record.get("error")
     # the whole data-test suite ran in that build, the adapter's own tests (row preservation) with it:
-    # 687 data tests in the contract build since D120 (2026-12-02), about 690 passing in a CRM build
-    assert record["dbt_counts"]["test"].get("pass", 0) > 650
+    # 607 data tests in the contract build since D122 (2026-12-02; 687 before, with each KPI view's rules in
+    # tests of their own), about 610 passing in a CRM build
+    assert record["dbt_counts"]["test"].get("pass", 0) > 570
 
 
 @pytest.mark.parametrize("crm", CRM_SOURCES)

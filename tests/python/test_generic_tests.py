@@ -27,12 +27,25 @@ class _DbtHelpers:
         return "varchar"
 
 
+class _Exceptions:
+    """dbt's exceptions.raise_compiler_error."""
+
+    @staticmethod
+    def raise_compiler_error(message: str) -> None:
+        raise ValueError(message)
+
+
 def render_test(name: str, **arguments: Any) -> str:
-    """The SQL of generic test `name` for the given arguments (model = a table name)."""
+    """The SQL of generic test `name` for the given arguments (model = a table name), with the file's
+    macros (the rule conditions the tests share) defined."""
     text = MACROS.read_text(encoding="utf-8")
     match = re.search(r"{%\s*test " + name + r"\(.*?\)\s*%}(?P<body>.*?){%\s*endtest\s*%}", text, re.DOTALL)
     assert match, f"no generic test {name} in {MACROS}"
-    return jinja2.Environment().from_string(match["body"]).render(dbt=_DbtHelpers, **arguments)
+    macros = "".join(re.findall(r"{%\s*macro .*?{%-?\s*endmacro\s*%}", text, re.DOTALL))
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
+    return environment.from_string(macros + match["body"]).render(
+        dbt=_DbtHelpers, exceptions=_Exceptions, **arguments
+    )
 
 
 @pytest.fixture
@@ -78,3 +91,51 @@ def test_months_contiguous_without_groups_sees_one_series(con: duckdb.DuckDBPyCo
     assert con.execute(sql).fetchall() == []
     con.execute("insert into s values (date '2026-05-01'), (null)")
     assert [tuple(map(str, r)) for r in con.execute(sql).fetchall()] == [("2026-05-01", "2026-02-01")]
+
+
+RULES_TABLE = """create table v as select * from (values
+    (1, 2, 0.5, 'x'),
+    (3, 2, 1.5, 'y'),
+    (null, 2, null, 'z'),
+    (0, 0, null, null),
+    (1, 4, 0.3, 'x')
+) t(a, b, r, c)"""
+RULES = {
+    "expressions": ["a <= b"],
+    "ratios": [{"column": "r", "numerator": "a", "denominator": "b", "tolerance": 0.01}],
+    "accepted_values": {"c": ["x", "y", "it's"]},
+    "not_null": ["c", "b"],
+}
+
+
+def test_view_rules_names_each_broken_rule_with_its_count(con: duckdb.DuckDBPyConnection) -> None:
+    """By hand: a <= b fails on (3, 2) and on the NULL a; r = a / b is wrong on (null, 2, null) (b is not 0,
+    so r must be set) and (1, 4, 0.3); 'z' is not an accepted value (the NULL c passes); c has one NULL."""
+    con.execute(RULES_TABLE)
+    rows = sorted(con.execute(render_test("view_rules", model="v", **RULES)).fetchall())
+    assert rows == [
+        ("accepted values: c", 1),
+        ("expression: a <= b", 2),
+        ("not null: c", 1),
+        ("ratio: r = a / b", 2),
+    ]
+
+
+def test_view_rules_counts_what_the_one_rule_tests_find(con: duckdb.DuckDBPyConnection) -> None:
+    """One definition per rule kind: the merged test and the one-rule tests agree row for row."""
+    con.execute(RULES_TABLE)
+    expression = con.execute(render_test("expression_is_true", model="v", expression="a <= b")).fetchall()
+    ratio_test = render_test(
+        "ratio_matches_parts", model="v", column_name="r", numerator="a", denominator="b", tolerance=0.01
+    )
+    ratio = con.execute(ratio_test).fetchall()
+    merged = dict(con.execute(render_test("view_rules", model="v", **RULES)).fetchall())
+    found = (merged["expression: a <= b"], merged["ratio: r = a / b"])
+    assert (len(expression), len(ratio)) == found == (2, 2)
+
+
+def test_view_rules_passes_a_good_view_and_needs_a_rule(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create table g as select * from (values (1, 2, 0.5, 'x'), (0, 0, null, 'y')) t(a, b, r, c)")
+    assert con.execute(render_test("view_rules", model="g", **RULES)).fetchall() == []
+    with pytest.raises(ValueError, match="at least one rule"):
+        render_test("view_rules", model="g", expressions=[], ratios=[], accepted_values={}, not_null=[])

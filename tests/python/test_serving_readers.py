@@ -428,9 +428,7 @@ def test_served_tables_are_written_in_small_row_groups(type_dumps: dict[str, Any
 
 
 @pytest.mark.parametrize("reader", PYTHON_READERS)
-def test_types_beyond_the_sample_read_the_same_in_duckdb_1_x(
-    type_dumps: dict[str, Any], reader: str
-) -> None:
+def test_types_beyond_the_sample_read_the_same_in_duckdb_1_x(type_dumps: dict[str, Any], reader: str) -> None:
     reference, old = type_dumps["2.0"], type_dumps[reader]
     columns = dict(map(tuple, reference["tables"]["marts.kpi_types"]["columns"]))
     assert columns["hugeint_sum"] == "HUGEINT" and columns["at_tz"] == "TIMESTAMP WITH TIME ZONE"
