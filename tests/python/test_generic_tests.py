@@ -104,24 +104,33 @@ RULES = {
     "expressions": ["a <= b"],
     "ratios": [{"column": "r", "numerator": "a", "denominator": "b", "tolerance": 0.01}],
     "accepted_values": {"c": ["x", "y", "it's"]},
+    "ranges": [
+        {"column": "r", "min_value": 0, "max_value": 1},
+        {"column": "a", "min_value": 0, "inclusive": False},
+    ],
+    "non_negative": ["a", "b - a"],
     "not_null": ["c", "b"],
 }
 
 
-def test_view_rules_names_each_broken_rule_with_its_count(con: duckdb.DuckDBPyConnection) -> None:
+def test_row_rules_names_each_broken_rule_with_its_count(con: duckdb.DuckDBPyConnection) -> None:
     """By hand: a <= b fails on (3, 2) and on the NULL a; r = a / b is wrong on (null, 2, null) (b is not 0,
-    so r must be set) and (1, 4, 0.3); 'z' is not an accepted value (the NULL c passes); c has one NULL."""
+    so r must be set) and (1, 4, 0.3); 'z' is not an accepted value (the NULL c passes); c has one NULL;
+    r = 1.5 is outside [0, 1] and a = 0 is not > 0 (NULLs pass ranges); b - a is negative on (3, 2) only."""
     con.execute(RULES_TABLE)
-    rows = sorted(con.execute(render_test("view_rules", model="v", **RULES)).fetchall())
+    rows = sorted(con.execute(render_test("row_rules", model="v", **RULES)).fetchall())
     assert rows == [
         ("accepted values: c", 1),
         ("expression: a <= b", 2),
+        ("non-negative: b - a", 1),
         ("not null: c", 1),
+        ("range: a > 0", 1),
+        ("range: r >= 0 and r <= 1", 1),
         ("ratio: r = a / b", 2),
     ]
 
 
-def test_view_rules_counts_what_the_one_rule_tests_find(con: duckdb.DuckDBPyConnection) -> None:
+def test_row_rules_counts_what_the_one_rule_tests_find(con: duckdb.DuckDBPyConnection) -> None:
     """One definition per rule kind: the merged test and the one-rule tests agree row for row."""
     con.execute(RULES_TABLE)
     expression = con.execute(render_test("expression_is_true", model="v", expression="a <= b")).fetchall()
@@ -129,13 +138,26 @@ def test_view_rules_counts_what_the_one_rule_tests_find(con: duckdb.DuckDBPyConn
         "ratio_matches_parts", model="v", column_name="r", numerator="a", denominator="b", tolerance=0.01
     )
     ratio = con.execute(ratio_test).fetchall()
-    merged = dict(con.execute(render_test("view_rules", model="v", **RULES)).fetchall())
-    found = (merged["expression: a <= b"], merged["ratio: r = a / b"])
-    assert (len(expression), len(ratio)) == found == (2, 2)
+    in_range = render_test(
+        "accepted_range", model="v", column_name="r", min_value=0, max_value=1, inclusive=True
+    )
+    out_of_range = con.execute(in_range).fetchall()
+    merged = dict(con.execute(render_test("row_rules", model="v", **RULES)).fetchall())
+    found = (merged["expression: a <= b"], merged["ratio: r = a / b"], merged["range: r >= 0 and r <= 1"])
+    assert (len(expression), len(ratio), len(out_of_range)) == found == (2, 2, 1)
 
 
-def test_view_rules_passes_a_good_view_and_needs_a_rule(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create table g as select * from (values (1, 2, 0.5, 'x'), (0, 0, null, 'y')) t(a, b, r, c)")
-    assert con.execute(render_test("view_rules", model="g", **RULES)).fetchall() == []
+def test_row_rules_passes_a_good_table_and_needs_a_rule(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create table g as select * from (values (1, 2, 0.5, 'x'), (2, 2, 1.0, 'y')) t(a, b, r, c)")
+    assert con.execute(render_test("row_rules", model="g", **RULES)).fetchall() == []
     with pytest.raises(ValueError, match="at least one rule"):
-        render_test("view_rules", model="g", expressions=[], ratios=[], accepted_values={}, not_null=[])
+        render_test(
+            "row_rules",
+            model="g",
+            expressions=[],
+            ratios=[],
+            accepted_values={},
+            ranges=[],
+            non_negative=[],
+            not_null=[],
+        )
