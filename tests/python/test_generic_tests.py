@@ -1,51 +1,26 @@
 """The project's generic data tests (macros/tests/generic_tests.sql) find what they are meant to find.
 
-Each test's SQL is rendered from the macro file with plain Jinja (dbt.type_string() given its DuckDB form)
-and run on small hand-made tables: a good table returns no rows, a bad one returns the rows that name the
+Each test's SQL is rendered from the macro file with plain Jinja (tests/python/macro_render.py) and run on
+small hand-made tables: a good table returns no rows, a bad one returns the rows that name the
 fault.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import duckdb
-import jinja2
 import pytest
 
-from scripts.contract import PROJECT_ROOT
+from tests.python.macro_render import MACROS_DIR
+from tests.python.macro_render import render_test as render_macro_test
 
-MACROS = PROJECT_ROOT / "macros" / "tests" / "generic_tests.sql"
-
-
-class _DbtHelpers:
-    """dbt's type_string, in the form dbt-duckdb renders it."""
-
-    @staticmethod
-    def type_string() -> str:
-        return "varchar"
-
-
-class _Exceptions:
-    """dbt's exceptions.raise_compiler_error."""
-
-    @staticmethod
-    def raise_compiler_error(message: str) -> None:
-        raise ValueError(message)
+MACROS = MACROS_DIR / "tests" / "generic_tests.sql"
 
 
 def render_test(name: str, **arguments: Any) -> str:
-    """The SQL of generic test `name` for the given arguments (model = a table name), with the file's
-    macros (the rule conditions the tests share) defined."""
-    text = MACROS.read_text(encoding="utf-8")
-    match = re.search(r"{%\s*test " + name + r"\(.*?\)\s*%}(?P<body>.*?){%\s*endtest\s*%}", text, re.DOTALL)
-    assert match, f"no generic test {name} in {MACROS}"
-    macros = "".join(re.findall(r"{%\s*macro .*?{%-?\s*endmacro\s*%}", text, re.DOTALL))
-    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
-    return environment.from_string(macros + match["body"]).render(
-        dbt=_DbtHelpers, exceptions=_Exceptions, **arguments
-    )
+    """The SQL of generic test `name` for the given arguments (model = a table name)."""
+    return render_macro_test(MACROS, name, **arguments)
 
 
 @pytest.fixture
