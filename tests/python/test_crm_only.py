@@ -164,7 +164,9 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 def test_build_and_every_data_test_pass(built: tuple[str, Scenario, BuiltScenario]) -> None:
     name, scenario, result = built
     assert result.dbt.ok, f"{name}: " + "\n".join(result.dbt.failures)
-    assert result.dbt.counts["success"] > 50 and result.dbt.counts["pass"] > 500, result.dbt.counts
+    # the whole data-test suite ran: 355 data tests since D124 (2026-12-02; 607 before, one test per row rule)
+    counts = result.dbt.counts
+    assert counts["success"] > 50 and counts["pass"] + counts["warn"] > 340, counts
     assert sorted(result.load.rows) == sorted(scenario.tables)
 
 
