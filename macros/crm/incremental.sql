@@ -40,14 +40,73 @@
 
 {#- Pre-hook: on an incremental run, delete the rows whose batch is older than the raw schema's epoch (a
     full load replaced their raw tables), or every row when the batches are unknown or the table predates
-    them. The model then reads every raw row again. -#}
-{% macro crm_incremental_reset() -%}
+    them. The model then reads every raw row again. Also delete the rows without a key: delete+insert
+    cannot match them, so a night reads all of them again (crm_changed_keys_filter). -#}
+{% macro crm_incremental_reset(unique_key) -%}
     {%- if execute and is_incremental() -%}
         {%- if '_load_batch' in crm_relation_columns(this) -%}
             {%- set epoch = crm_load_epoch() -%}
-            delete from {{ this }} where _load_batch is null or {{ epoch }} is null or _load_batch < {{ epoch }}
+            delete from {{ this }}
+            where {{ unique_key }} is null or _load_batch is null or {{ epoch }} is null or _load_batch < {{ epoch }}
         {%- else -%}
             delete from {{ this }}
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the load batch of every table a model depends on is known (crm_typed_rows: depends_on,
+    reads_rates). When one is not (a CRM adapter's model provides it), its changes cannot be found and the
+    model reads every raw row. -#}
+{% macro crm_dependency_batches_known(depends_on, reads_rates) -%}
+    {%- set tables = depends_on | map(attribute='table') | list + (['currency_rates'] if reads_rates else []) -%}
+    {%- for t in tables -%}
+        {%- if crm_table_exists(t) and crm_load_batch(t) == 'null' -%}{{ return(false) }}{%- endif -%}
+    {%- endfor -%}
+    {{- return(true) -}}
+{%- endmacro %}
+
+{#- The where clause of an incremental night (crm_typed_rows, alias source_rows): the raw rows of a newer
+    batch, every version of their keys, and the keys whose rows may come out differently tonight: those
+    quarantined as future-dated, those whose dependency (depends_on) changed or was not found, and every
+    row when the currency rates changed (reads_rates). Keys are compared as clean text on both sides. The
+    rows without a key are all read (the pre-hook crm_incremental_reset deleted them): they are few, and
+    their columns may depend on what changed too. -#}
+{% macro crm_changed_keys_filter(table_name, key, batch, depends_on=[], reads_rates=false) -%}
+    {%- set last_batch = '(select coalesce(max(_load_batch), -1) from ' ~ this ~ ')' -%}
+    {{ crm_text(key) }} is null
+            or {{ crm_text(key) }} in (
+                select {{ crm_text(key) }} from {{ crm_source(table_name) }} as source_rows
+                where {{ batch }} > {{ last_batch }}
+                union all
+                select {{ key }} from {{ this }} where _quarantine_reason = 'future_timestamp'
+                {%- for d in depends_on if d.found is defined %}
+                union all
+                select {{ key }} from {{ this }} where {{ d.column }} is not null and not {{ d.found }}
+                {%- endfor %}
+            )
+            {%- for d in depends_on if crm_table_exists(d.table) %}
+            {%- set their_key = d.key if d.key is defined else crm_contract_table(d.table).key[0] %}
+            or {{ crm_text(d.column) }} in (
+                select {{ crm_text(their_key) }} from {{ crm_source(d.table) }} as source_rows
+                where {{ crm_load_batch(d.table) }} > {{ last_batch }}
+            )
+            {%- endfor %}
+            {%- if reads_rates %}
+            or exists (
+                select 1 from {{ crm_source('currency_rates') }} as source_rows
+                where {{ crm_load_batch('currency_rates') }} > {{ last_batch }}
+            )
+            {%- endif %}
+{%- endmacro %}
+
+{#- The config of an incremental base model (D119): incremental on DuckDB, deleting and inserting the rows
+    of each key read again, after crm_incremental_reset; a table on the other engines. -#}
+{% macro crm_incremental_config(unique_key) -%}
+    {{- return({
+        'materialized': 'incremental' if target.type == 'duckdb' else 'table',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': unique_key,
+        'on_schema_change': 'append_new_columns',
+        'pre_hook': "{{ crm_incremental_reset('" ~ unique_key ~ "') }}",
+    }) -}}
 {%- endmacro %}

@@ -17,7 +17,12 @@
     carries its load batch `_load_batch` (crm_load_batch), and an incremental run reads only the raw rows
     of the keys that are new or changed since the model's last batch, plus the keys it quarantined as
     future-dated (a later day may accept them): every version of those keys, so ranks come out as in a
-    full build.
+    full build. A model that reads other tables says so, and its rows are read again when what they read
+    may have changed (crm_changed_keys_filter):
+      depends_on   [{table, column, key (default: the table's key), found (optional flag column)}]: the
+                   rows whose `column` is a `key` of `table` in a newer batch, and the rows whose `found`
+                   flag is false (the parent was not kept, and a later day may keep it);
+      reads_rates  the model converts money: every row when currency_rates has a newer batch.
     The SQL is four named steps, read top to bottom (docs/staging_rules.md, "How a base model compiles"):
       source_text   every contract column as clean text `<column>__text` (trimmed, NULL when empty), and
                     the extra columns as they are
@@ -25,7 +30,9 @@
                     contract type: NULL when present text does not parse
       checked       the diagnostics, comparing each parsed value with its text
       versioned     the version rank of each key and the first time it was seen -#}
-{% macro crm_typed_rows(table_name, lower=[], upper=[], collapse=[], required=[], incremental=false) -%}
+{% macro crm_typed_rows(
+    table_name, lower=[], upper=[], collapse=[], required=[], incremental=false, depends_on=[], reads_rates=false
+) -%}
     {%- if not execute -%}
         {#- Parsing: the graph is not built yet; only record the dependencies on the source (and on the
             CRM adapter's model when var crm_source names one that provides this table). -#}
@@ -69,7 +76,8 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set batch = crm_load_batch(table_name) if incremental else none -%}
-    {%- set only_changed_keys = incremental and batch != 'null' and is_incremental() and '_load_batch' in crm_relation_columns(this) -%}
+    {%- set only_changed_keys = incremental and batch != 'null' and is_incremental() and '_load_batch' in crm_relation_columns(this)
+        and crm_dependency_batches_known(depends_on, reads_rates) -%}
     {%- if incremental and (key | length != 1 or (columns | selectattr('name', 'equalto', key[0]) | first).data_type != 'varchar') -%}
         {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): incremental needs a one-column text key") }}
     {%- endif -%}
@@ -88,15 +96,8 @@
             {%- endif %}
         from {{ crm_source(table_name) }} as source_rows
         {%- if only_changed_keys %}
-        {%- set last_batch = '(select coalesce(max(_load_batch), -1) from ' ~ this ~ ')' %}
         where
-            {{ batch }} > {{ last_batch }}
-            or {{ crm_text(key[0]) }} in (
-                select {{ crm_text(key[0]) }} from {{ crm_source(table_name) }} as source_rows
-                where {{ batch }} > {{ last_batch }}
-                union all
-                select {{ key[0] }} from {{ this }} where _quarantine_reason = 'future_timestamp'
-            )
+            {{ crm_changed_keys_filter(table_name, key[0], batch, depends_on, reads_rates) }}
         {%- endif %}
     ),
 

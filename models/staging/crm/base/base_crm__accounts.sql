@@ -1,4 +1,5 @@
 -- Every raw accounts row, typed and classified (kept / superseded / soft_deleted / quarantined).
+{{ config(**crm_incremental_config('account_id')) }}
 with
 
 typed_rows as (
@@ -7,6 +8,7 @@ typed_rows as (
         lower=['industry', 'segment'],
         upper=['country_code'],
         collapse=['account_name', 'region', 'city'],
+        incremental=true,
     ) }}
 ),
 

@@ -1,13 +1,7 @@
 -- Every raw activities row, typed and classified (kept / superseded / soft_deleted / quarantined). An
 -- activity without a type is still a touch: kept and flagged.
 -- Incremental on DuckDB (D119): a night reads only the keys an --append load brought, see crm_typed_rows.
-{{ config(
-    materialized=('incremental' if target.type == 'duckdb' else 'table'),
-    incremental_strategy='delete+insert',
-    unique_key='activity_id',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ crm_incremental_reset() }}",
-) }}
+{{ config(**crm_incremental_config('activity_id')) }}
 with
 
 typed_rows as (

@@ -1,5 +1,6 @@
 -- Every raw contacts row, typed and classified (kept / superseded / soft_deleted / quarantined). A contact
 -- without an account, or whose account is not kept, is still a person: kept and flagged.
+{{ config(**crm_incremental_config('contact_id')) }}
 with
 
 typed_rows as (
@@ -7,6 +8,8 @@ typed_rows as (
         'contacts',
         lower=['email'],
         collapse=['first_name', 'last_name', 'job_title'],
+        incremental=true,
+        depends_on=[{'table': 'accounts', 'column': 'account_id', 'found': '_account_found'}],
     ) }}
 ),
 

@@ -1,12 +1,6 @@
 -- Every raw email_events row, typed and classified (kept / superseded / quarantined).
 -- Incremental on DuckDB (D119): a night reads only the keys an --append load brought, see crm_typed_rows.
-{{ config(
-    materialized=('incremental' if target.type == 'duckdb' else 'table'),
-    incremental_strategy='delete+insert',
-    unique_key='event_id',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ crm_incremental_reset() }}",
-) }}
+{{ config(**crm_incremental_config('event_id')) }}
 with
 
 typed_rows as (

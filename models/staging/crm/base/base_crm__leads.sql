@@ -2,6 +2,7 @@
 -- lead source mapped to a channel through the channel_mapping seed. A lead without created_at is dated at
 -- the first time the extract saw it (or its conversion, if earlier), flagged; only a lead with no date at
 -- all is quarantined. An owner who is not a kept rep, and a conversion before creation, are flagged.
+{{ config(**crm_incremental_config('lead_id')) }}
 with
 
 typed_rows as (
@@ -10,6 +11,8 @@ typed_rows as (
         lower=['status', 'email'],
         upper=['country_code'],
         collapse=['lead_source', 'company_name'],
+        incremental=true,
+        depends_on=[{'table': 'sales_reps', 'column': 'owner_rep_id', 'found': '_owner_found'}],
     ) }}
 ),
 

@@ -5,6 +5,7 @@
 -- created_at is dated at its earliest stage-history entry, else the first time the extract saw it (or its
 -- close, if earlier), flagged; only a deal with no date at all is quarantined. A close before the
 -- creation is flagged, not quarantined.
+{{ config(**crm_incremental_config('opportunity_id')) }}
 with
 
 typed_rows as (
@@ -13,6 +14,13 @@ typed_rows as (
         lower=['opportunity_type'],
         upper=['currency_code'],
         collapse=['opportunity_name', 'stage_name', 'loss_reason'],
+        incremental=true,
+        depends_on=[
+            {'table': 'accounts', 'column': 'account_id', 'found': '_account_found'},
+            {'table': 'sales_reps', 'column': 'owner_rep_id', 'found': '_owner_found'},
+            {'table': 'opportunity_stage_history', 'column': 'opportunity_id', 'key': 'opportunity_id'},
+        ],
+        reads_rates=true,
     ) }}
 ),
 

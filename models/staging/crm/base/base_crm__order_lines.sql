@@ -2,10 +2,20 @@
 -- the order's rate. A line without a product, or whose product is not kept, is still money: kept and
 -- flagged (category 'uncategorised', cost from the line or unknown). A line of an order that is not kept
 -- is quarantined: without its order it has no status, date or currency.
+{{ config(**crm_incremental_config('order_line_id')) }}
 with
 
 typed_rows as (
-    {{ crm_typed_rows('order_lines', required=['order_id', 'quantity', 'unit_price']) }}
+    {{ crm_typed_rows(
+        'order_lines',
+        required=['order_id', 'quantity', 'unit_price'],
+        incremental=true,
+        depends_on=[
+            {'table': 'orders', 'column': 'order_id', 'found': '_order_found'},
+            {'table': 'products', 'column': 'product_id', 'found': '_product_found'},
+        ],
+        reads_rates=true,
+    ) }}
 ),
 
 orders as (

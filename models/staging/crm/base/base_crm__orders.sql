@@ -4,6 +4,7 @@
 -- date falls back to the invoice (or the first time the extract saw the order, if earlier); an invoiced,
 -- paid or refunded order without invoiced_at is invoiced at its last change (updated_at, never before the
 -- order); both are flagged. Only an order with no date at all, or invoiced with no date, is quarantined.
+{{ config(**crm_incremental_config('order_id')) }}
 with
 
 typed_rows as (
@@ -12,6 +13,12 @@ typed_rows as (
         lower=['status'],
         upper=['currency_code'],
         required=['status', 'currency_code'],
+        incremental=true,
+        depends_on=[
+            {'table': 'accounts', 'column': 'account_id', 'found': '_account_found'},
+            {'table': 'sales_reps', 'column': 'rep_id', 'found': '_rep_found'},
+        ],
+        reads_rates=true,
     ) }}
 ),
 

@@ -1,4 +1,5 @@
 -- Every raw sales_reps row, typed and classified (kept / superseded / quarantined).
+{{ config(**crm_incremental_config('rep_id')) }}
 with
 
 typed_rows as (
@@ -6,6 +7,7 @@ typed_rows as (
         'sales_reps',
         lower=['role', 'email'],
         collapse=['full_name', 'team', 'region'],
+        incremental=true,
     ) }}
 ),
 

@@ -1,5 +1,6 @@
 -- Every raw sales_targets row, typed and classified. Money targets (revenue, bookings) convert at the
 -- rate of the period start; count targets carry no currency.
+{{ config(**crm_incremental_config('target_id')) }}
 with
 
 typed_rows as (
@@ -9,6 +10,9 @@ typed_rows as (
         upper=['currency_code'],
         collapse=['team'],
         required=['period_start', 'period_end', 'metric', 'target_value'],
+        incremental=true,
+        depends_on=[{'table': 'sales_reps', 'column': 'rep_id', 'found': '_rep_found'}],
+        reads_rates=true,
     ) }}
 ),
 

@@ -2,6 +2,7 @@
 -- subscription whose account or product is not kept is kept and flagged (the account becomes an inferred
 -- member of dim_accounts). Quarantined: one without an account (whose activity would it be?), and a
 -- cancelled or expired one without ended_at (when it stopped is unknown, so its active months are too).
+{{ config(**crm_incremental_config('subscription_id')) }}
 with
 
 typed_rows as (
@@ -10,6 +11,12 @@ typed_rows as (
         lower=['status'],
         upper=['currency_code'],
         required=['account_id', 'started_at', 'mrr', 'currency_code'],
+        incremental=true,
+        depends_on=[
+            {'table': 'accounts', 'column': 'account_id', 'found': '_account_found'},
+            {'table': 'products', 'column': 'product_id', 'found': '_product_found'},
+        ],
+        reads_rates=true,
     ) }}
 ),
 
