@@ -8,11 +8,35 @@
     {{- return(found is not none) -}}
 {%- endmacro %}
 
+{#- Raw rows never change after their load (an --append load adds new versions), so a row the raw tests
+    read once needs no second reading. On an incremental night the pipeline sets SALES_KPIS_RAW_TESTED_BATCH
+    to the highest load batch a successful build has already tested (D127): the tests then read only the
+    rows of newer batches, the rows of tonight's export. The variable is read only while dbt executes, never
+    while it parses (as SALES_KPIS_AS_OF_DATE, D115); unset or empty, every row is read. Returns a SQL
+    condition on the raw table's rows, or an empty text. -#}
+{% macro contract_new_rows(model) -%}
+    {%- set tested = env_var('SALES_KPIS_RAW_TESTED_BATCH', '') | trim if execute else '' -%}
+    {%- if tested == '' -%}
+        {{- return('') -}}
+    {%- elif not tested.isdigit() -%}
+        {{ exceptions.raise_compiler_error(
+            "SALES_KPIS_RAW_TESTED_BATCH must be a load batch number (digits), got '" ~ tested ~ "'") }}
+    {%- else -%}
+        {#- a raw table without the column has had no --append load: all its rows are from the full load -#}
+        {%- set columns = adapter.get_columns_in_relation(model) | map(attribute='name') | map('lower') | list -%}
+        {{- return('_load_batch > ' ~ tested if '_load_batch' in columns else '1 = 0') -}}
+    {%- endif -%}
+{%- endmacro %}
+
 {% test contract_not_null(model, column_name) %}
+    {%- set new_rows = contract_new_rows(model) if relation_exists(model) else none %}
     {%- if relation_exists(model) %}
     select {{ column_name }}
     from {{ model }}
     where {{ crm_text(column_name) }} is null
+    {%- if new_rows %}
+        and {{ new_rows }}
+    {%- endif %}
     {%- else %}
     select 1 as absent_table where 1 = 0
     {%- endif %}
@@ -22,6 +46,7 @@
     outer or doubled whitespace), normalises to that value and passes: the first condition skips the regular
     expressions of the normalisation for such rows (most rows of a clean export), with the same result (D125). -#}
 {% test contract_accepted_values(model, column_name, values) %}
+    {%- set new_rows = contract_new_rows(model) if relation_exists(model) else none %}
     {%- set normalised = [] -%}
     {%- for v in values -%}
         {%- set text = v | string -%}
@@ -35,6 +60,9 @@
         count(*) as n_records
     from {{ model }}
     where
+        {%- if new_rows %}
+        {{ new_rows }} and
+        {%- endif %}
         {%- if normalised %}
         coalesce(cast({{ column_name }} as {{ dbt.type_string() }}) not in (
             {%- for v in normalised %}'{{ v }}'{{ ", " if not loop.last }}{% endfor -%}
@@ -52,8 +80,11 @@
 {% endtest %}
 
 {#- The combination of columns is unique in the raw table, compared as staging compares them (trimmed
-    text, NULLs equal). On a key plus updated_at it finds versions staging can only order by hash. -#}
+    text, NULLs equal). On a key plus updated_at it finds versions staging can only order by hash. With new
+    rows only (contract_new_rows), a combination is reported when one of its rows is new: the groups are
+    those of the new rows' first column, every row of them, old ones too. -#}
 {% test contract_unique_combination(model, combination_of_columns) %}
+    {%- set new_rows = contract_new_rows(model) if relation_exists(model) else none %}
     {%- if relation_exists(model) %}
     select
         {%- for c in combination_of_columns %}
@@ -61,11 +92,20 @@
         {%- endfor %}
         count(*) as n_records
     from {{ model }}
+    {%- if new_rows %}
+    {%- set first = crm_text(combination_of_columns[0]) %}
+    where
+        {{ first }} in (select {{ first }} from {{ model }} where {{ new_rows }})
+        or ({{ first }} is null and exists (select 1 from {{ model }} where {{ new_rows }} and {{ first }} is null))
+    {%- endif %}
     group by
         {%- for c in combination_of_columns %}
         {{ crm_text(c) }}{{ "," if not loop.last }}
         {%- endfor %}
     having count(*) > 1
+    {%- if new_rows %}
+        and sum(case when {{ new_rows }} then 1 else 0 end) > 0
+    {%- endif %}
     {%- else %}
     select 1 as absent_table where 1 = 0
     {%- endif %}
@@ -73,10 +113,14 @@
 
 {#- Present values parse as the contract type, as staging parses them (else staging quarantines them). -#}
 {% test contract_parses_as(model, column_name, data_type) %}
+    {%- set new_rows = contract_new_rows(model) if relation_exists(model) else none %}
     {%- if relation_exists(model) %}
     select {{ column_name }}
     from {{ model }}
     where
+        {%- if new_rows %}
+        {{ new_rows }} and
+        {%- endif %}
         {{ crm_text(column_name) }} is not null
         and {{ parse_contract_type(crm_text(column_name), data_type) }} is null
     {%- else %}

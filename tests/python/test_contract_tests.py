@@ -1,8 +1,10 @@
-"""The raw contract's accepted-values test (macros/tests/contract_tests.sql) finds what it is meant to find.
+"""The raw contract's tests (macros/tests/contract_tests.sql) find what they are meant to find.
 
-The test's SQL is rendered with plain Jinja from the project's own macro files (the text clean-up macros in
-their DuckDB form, as dbt dispatches them) and run on a small hand-made raw table. Its shortcut (a raw text
-that is exactly an accepted, normalised label skips the normalisation, D125) must not change which rows fail.
+The tests' SQL is rendered with plain Jinja from the project's own macro files (the text clean-up macros in
+their DuckDB form, as dbt dispatches them) and run on small hand-made raw tables. The accepted-values
+shortcut (a raw text that is exactly an accepted, normalised label skips the normalisation, D125) must not
+change which rows fail. On an incremental night (SALES_KPIS_RAW_TESTED_BATCH set, D127) each test reads the
+rows of newer load batches only, and a duplicate counts when one of its rows is new.
 """
 
 from __future__ import annotations
@@ -63,3 +65,101 @@ def test_accepted_values_fails_exactly_the_labels_outside_the_list(
     )
     assert f"coalesce(cast(activity_type as varchar) not in ({shortcut}), true)" in sql
     assert sorted(con.execute(sql).fetchall()) == failing
+
+
+TESTED = {"SALES_KPIS_RAW_TESTED_BATCH": "4"}  # batches up to 4 were tested by an earlier build
+ACCOUNT_COLUMNS = ["account_id", "updated_at", "segment", "_load_batch"]
+
+
+@pytest.fixture
+def appended() -> duckdb.DuckDBPyConnection:
+    """A raw table after a full load (batch NULL: the load's epoch) and one --append load (batch 5)."""
+    con = duckdb.connect()
+    con.execute(
+        "create table raw_accounts "
+        "(account_id varchar, updated_at varchar, segment varchar, _load_batch bigint)"
+    )
+    con.executemany(
+        "insert into raw_accounts values (?, ?, ?, ?)",
+        [
+            ["A1", "2024-01-01", "smb", None],
+            ["A1", "2024-01-01", "smb", None],  # an old duplicate: tested on its own night
+            ["A2", "01/13/2024", "bogus", None],  # an old wrong label and an old unparseable time
+            [None, "2024-01-01", "smb", None],  # an old row without a key
+            ["A3", "2024-02-01", "bogus", 5],  # a new wrong label
+            ["A5", "2024-01-01", "smb", None],
+            [" A5", "2024-01-01", "smb", 5],  # a new row that duplicates an old one
+            [None, "2024-03-01", "smb", 5],  # a new row without a key
+            [None, "2024-03-01", "smb", None],  # ... that duplicates an old keyless row
+            ["A6", "not a date", "smb", 5],
+        ],
+    )
+    return con
+
+
+def _try_cast(text: str, data_type: str) -> str:
+    return f"try_cast({text} as {data_type})"
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection, name: str, env: dict[str, str], columns: list[str], **arguments: object
+) -> list[tuple[object, ...]]:
+    sql = render_test(
+        CONTRACT_TESTS, name, TEXT_MACROS, env=env, columns=columns, model="raw_accounts", **arguments
+    )
+    return sorted(con.execute(sql).fetchall(), key=repr)
+
+
+@pytest.mark.parametrize(
+    ("env", "nulls", "labels", "duplicates", "unparseable"),
+    [
+        # every row (a full night, or dbt by hand): both keyless rows, both wrong labels, all three duplicates
+        (
+            {},
+            3,
+            [("bogus", 2)],
+            [("A1", "2024-01-01", 2), ("A5", "2024-01-01", 2), (None, "2024-03-01", 2)],
+            [("01/13/2024",), ("not a date",)],
+        ),
+        # the rows after batch 4: the new keyless row, the new label, the duplicates with a new row
+        (TESTED, 1, [("bogus", 1)], [("A5", "2024-01-01", 2), (None, "2024-03-01", 2)], [("not a date",)]),
+    ],
+)
+def test_raw_tests_read_the_rows_of_newer_batches_on_an_incremental_night(
+    appended: duckdb.DuckDBPyConnection,
+    env: dict[str, str],
+    nulls: int,
+    labels: list[tuple[str, int]],
+    duplicates: list[tuple[object, ...]],
+    unparseable: list[tuple[str]],
+) -> None:
+    assert len(_run(appended, "contract_not_null", env, ACCOUNT_COLUMNS, column_name="account_id")) == nulls
+    accepted = {"column_name": "segment", "values": ["smb", "enterprise"]}
+    assert _run(appended, "contract_accepted_values", env, ACCOUNT_COLUMNS, **accepted) == labels
+    unique = {"combination_of_columns": ["account_id", "updated_at"]}
+    assert _run(appended, "contract_unique_combination", env, ACCOUNT_COLUMNS, **unique) == duplicates
+    # staging's parse rules need the project's vars; a plain cast stands in for them here
+    parses = {"column_name": "updated_at", "data_type": "timestamp", "parse_contract_type": _try_cast}
+    assert _run(appended, "contract_parses_as", env, ACCOUNT_COLUMNS, **parses) == unparseable
+
+
+def test_a_raw_table_without_appended_rows_has_nothing_new_to_test(
+    appended: duckdb.DuckDBPyConnection,
+) -> None:
+    appended.execute(
+        "create or replace table raw_accounts as select * exclude (_load_batch) from raw_accounts"
+    )
+    columns = ACCOUNT_COLUMNS[:-1]
+    assert len(_run(appended, "contract_not_null", {}, columns, column_name="account_id")) == 3
+    assert _run(appended, "contract_not_null", TESTED, columns, column_name="account_id") == []
+
+
+def test_a_tested_batch_that_is_no_number_is_refused(appended: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(ValueError, match="SALES_KPIS_RAW_TESTED_BATCH must be a load batch number"):
+        _run(
+            appended,
+            "contract_not_null",
+            {"SALES_KPIS_RAW_TESTED_BATCH": "4; drop"},
+            ACCOUNT_COLUMNS,
+            column_name="account_id",
+        )

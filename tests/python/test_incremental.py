@@ -259,7 +259,8 @@ def test_the_dependency_nights_changed_the_rows_that_depend_on_them(nights: Nigh
         "lines of the orders that are no longer kept": "select count(*) from staging.base_crm__order_lines "
         f"where _quarantine_reason = 'orphaned_order_id' and order_id in {CHANGED_ORDERS}",
         "lines of the product that is no longer kept": "select count(*) from staging.base_crm__order_lines "
-        "where is_product_unresolved and _disposition = 'kept'",
+        "where is_product_unresolved and _disposition = 'kept' and product_id in "
+        "(select product_id from staging.base_crm__products where list_price < 0)",
         "the deal re-dated by its stage history": "select count(*) from staging.base_crm__opportunities "
         f"where opportunity_id = '{REDATED_DEAL}' and _disposition = 'kept' "
         "and resolved_created_at < timestamp '2024-01-03'",
