@@ -27,6 +27,8 @@ ENV_DBT_LOG_PATH = "DBT_LOG_PATH"
 # the as-of date for dbt: read by the as_of_date() macro while executing, never while parsing, so a new date
 # each night keeps dbt's partial parse (a changed --vars would not; D115)
 ENV_AS_OF_DATE = "SALES_KPIS_AS_OF_DATE"
+# the highest load batch a successful build has tested: the raw tests read newer rows only (D127)
+ENV_RAW_TESTED_BATCH = "SALES_KPIS_RAW_TESTED_BATCH"
 
 DEFAULT_BUILD_DB = "warehouse/build.duckdb"
 DEFAULT_SERVING_DB = "warehouse/serving/sales_kpis.duckdb"
@@ -290,12 +292,14 @@ class Paths:
     def default_sample_dir(self) -> Path:
         return self.project_dir / DEFAULT_SAMPLE_DIR
 
-    def dbt_env(self, as_of: dt.date | None = None) -> dict[str, str]:
-        """Environment for dbt child processes: the build database and target folder, absolute, and the
+    def dbt_env(self, as_of: dt.date | None = None, raw_tested_batch: int | None = None) -> dict[str, str]:
+        """Environment for dbt child processes: the build database and target folder, absolute, the
         as-of date (SALES_KPIS_AS_OF_DATE; empty when none is given, so one in the caller's environment
-        never leaks in: the models then use today)."""
+        never leaks in: the models then use today) and the load batch up to which the raw tests have read
+        the raw rows (SALES_KPIS_RAW_TESTED_BATCH, an incremental night's; empty: they read every row)."""
         env = {
             ENV_AS_OF_DATE: as_of.isoformat() if as_of else "",
+            ENV_RAW_TESTED_BATCH: str(raw_tested_batch) if raw_tested_batch is not None else "",
             ENV_BUILD_DB: str(self.build_db),
             ENV_TARGET_PATH: str(self.target_dir),
             "DBT_PROFILES_DIR": str(self.project_dir),

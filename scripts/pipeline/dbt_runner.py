@@ -31,17 +31,19 @@ def run_dbt(
     on_model_start: Callable[[subprocess.Popen[str]], None] | None = None,
     results_name: str = "run_results.json",
     as_of: dt.date | None = None,
+    raw_tested_batch: int | None = None,
 ) -> DbtRun:
     """Run `dbt <args>` for the pipeline; stream its output to the log; summarise its results.
 
-    The as-of date goes in the environment, not in `dbt_vars` (D115)."""
+    The as-of date goes in the environment, not in `dbt_vars` (D115), as does the load batch up to which
+    the raw tests have already read the raw rows (D127)."""
     if dbt_vars and "as_of_date" in dbt_vars:
         raise ValueError("the pipeline gives dbt the as-of date through `as_of`, not the var as_of_date")
     started = time.monotonic()
     run = run_dbt_process(
         [*args, "--no-use-colors"],
         dbt_vars,
-        env=paths.dbt_env(as_of),
+        env=paths.dbt_env(as_of, raw_tested_batch),
         target_path=paths.target_dir,
         project_dir=paths.project_dir,
         target=target,

@@ -51,6 +51,7 @@ from scripts.pipeline.history import (
     StepRecord,
     clear_build_marker,
     read_build_marker,
+    tested_load_batch,
     write_build_marker,
 )
 from scripts.pipeline.lock import LockBusyError, LockInfo, PipelineLock
@@ -130,6 +131,8 @@ class Pipeline:
             log_file=str(log_file) if log_file else None,
         )
         self.zone = reporting_zone(paths.project_dir, options.dbt_vars)
+        # an incremental night: the highest load batch the last successful build tested (D127)
+        self.raw_tested_batch: int | None = None
         try:
             # None: the DuckDB build and serving files; else the warehouse of a non-DuckDB target
             self.engine = engine_for(paths.project_dir, options.target, paths.state_dir)
@@ -345,6 +348,8 @@ class Pipeline:
     def _load(self) -> dt.date:
         options, paths = self.options, self.paths
         with self.step("load") as step:
+            if options.incremental:
+                self.raw_tested_batch = tested_load_batch(read_build_marker(paths.build_marker))
             clear_build_marker(paths.build_marker)
             self.pause("load")
             if options.skip_load:
@@ -426,6 +431,25 @@ class Pipeline:
             DEFAULT_MAX_REJECTED_SHARE,
         )
         return check_share(str(value))
+
+    def _last_load_batch(self) -> int | None:
+        """The newest load batch of the DuckDB raw schema (scripts/load_raw.py's _load_files), if any."""
+        if self.engine is not None or "_load_files" not in self._raw_tables():
+            return None
+        with duckdb.connect(str(self.paths.build_db), read_only=True) as con:
+            columns = {
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? "
+                    "and table_name = '_load_files'",
+                    [self.options.raw_schema],
+                ).fetchall()
+            }
+            if "load_batch" not in columns:
+                return None
+            schema = '"' + self.options.raw_schema.replace('"', '""') + '"'
+            value = con.execute(f"select max(load_batch) from {schema}._load_files").fetchone()[0]
+        return int(value) if value is not None else None
 
     def _raw_tables(self) -> list[str]:
         if self.engine is not None:
@@ -549,6 +573,9 @@ class Pipeline:
             ):
                 args.append("--full-refresh")
             self._release_engine()
+            load_batch = self._last_load_batch()
+            if self.raw_tested_batch is not None:
+                log.info("raw tests: the rows of load batches after %d (D127)", self.raw_tested_batch)
             run = run_dbt(
                 args,
                 paths,
@@ -556,6 +583,7 @@ class Pipeline:
                 options.target,
                 on_model_start=self._build_started,
                 as_of=as_of,
+                raw_tested_batch=self.raw_tested_batch,
             )
             self._record_dbt(run)
             step.detail = run.summary()
@@ -576,6 +604,8 @@ class Pipeline:
                     "exclude": options.exclude,
                     "mode": self.record.mode,
                     "raw_source": self.record.raw_source,
+                    # every raw row up to this batch has been through the raw tests of a whole build
+                    "load_batch": load_batch,
                 },
             )
 

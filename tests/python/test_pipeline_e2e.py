@@ -9,6 +9,8 @@ sharing its runs between its tests (module fixtures):
   a loop, V2 has exactly V1's KPI checksums (same input, same KPIs), and rollback serves older versions.
 - failures: a failing expectation, a failing dbt data test, stale sources, unloadable raw data: each
   blocks publish, leaves V1 served and is recorded in the run history.
+- incremental: the next night's changes appended with `run --incremental`; its raw tests read only the rows
+  of batches newer than the baseline's, which its successful build vouches for (D127).
 
 Kills are deterministic: SALES_KPIS_PIPELINE_TEST_PAUSE_AT makes the pipeline write a marker and sleep at
 that point (scripts/pipeline/faults.py). Most runs rebuild only dim_months (--select) to stay fast; three
@@ -32,6 +34,7 @@ import duckdb
 import pytest
 
 from scripts.pipeline.publish import table_checksum
+from scripts.sampledata.changes import write_changes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -539,3 +542,44 @@ def test_failures_are_listed_by_status(failures: dict[str, Any]) -> None:
     assert f"run {failures['v1']}" in status.stdout
     for step in ("validate", "build", "freshness", "load"):
         assert f"failed at {step}" in status.stdout
+
+
+# ---- scenario: an incremental night -----------------------------------------------------------------------
+
+SOURCE_TESTS = Path("target", "run", "sales_kpis", "models", "staging", "crm", "_crm__sources.yml")
+
+
+def _raw_test_sql(wh: Warehouse) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in (wh.root / SOURCE_TESTS).rglob("*.sql")}
+
+
+@pytest.fixture(scope="module")
+def incremental(
+    tmp_path_factory: pytest.TempPathFactory, baseline: Warehouse, raw: dict[str, Path]
+) -> dict[str, Any]:
+    wh = baseline.clone(tmp_path_factory.mktemp("incremental") / "wh")
+    seen: dict[str, Any] = {"wh": wh, "marker_before": json.loads((wh.state / "build.json").read_text())}
+    seen["baseline_sql"] = _raw_test_sql(wh)
+    changes = wh.root / "night2"
+    write_changes(raw["v1"], changes, 0.05)
+    seen["run"] = wh.cli("run", "--incremental", "--raw-dir", str(changes), "--allow-stale")
+    seen["log"] = Path(wh.records()[-1]["log_file"]).read_text(encoding="utf-8")
+    seen["sql"] = _raw_test_sql(wh)
+    seen["marker_after"] = json.loads((wh.state / "build.json").read_text())
+    return seen
+
+
+def test_an_incremental_night_tests_only_the_raw_rows_of_newer_batches(incremental: dict[str, Any]) -> None:
+    run = incremental["run"]
+    assert run.returncode == 0, run.stderr[-5000:]
+    tested, now = incremental["marker_before"]["load_batch"], incremental["marker_after"]["load_batch"]
+    assert isinstance(tested, int) and now > tested  # the night's build vouches for its own batch
+    assert f"raw tests: the rows of load batches after {tested}" in incremental["log"]
+    newer = f"_load_batch > {tested}"
+    sql = incremental["sql"]
+    assert len(sql) > 40 and sql.keys() == incremental["baseline_sql"].keys()
+    # tables the night appended to read their new rows; the others (composite keys) have none to read
+    assert sum(newer in text for text in sql.values()) > 20
+    assert all(newer in text or "1 = 0" in text for text in sql.values())
+    # a full night reads every row
+    assert not any("_load_batch" in text for text in incremental["baseline_sql"].values())

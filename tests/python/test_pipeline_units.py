@@ -25,7 +25,7 @@ from scripts.pipeline.freshness import (
     source_definitions,
     target_is_duckdb,
 )
-from scripts.pipeline.history import RunRecord, RunStore
+from scripts.pipeline.history import RunRecord, RunStore, tested_load_batch
 from scripts.pipeline.lock import LockBusyError, LockInfo, PipelineLock, read_lock_info
 from scripts.pipeline.validate import month_gaps, validate_build
 
@@ -443,3 +443,27 @@ def test_runs_that_died_are_marked_abandoned(tmp_path: Path) -> None:
     record = store.load("20261116T010000Z-aaaaaa")
     assert record.status == "abandoned" and record.failing_step == "build"
     assert store.load("20261116T020000Z-bbbbbb").status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("marker", "expected"),
+    [
+        ({"load_batch": 1764000000000000, "select": None, "exclude": None}, 1764000000000000),
+        (None, None),  # no successful build since the last load
+        ({"select": None, "exclude": None}, None),  # built before batches were recorded
+        ({"load_batch": 17, "select": "dim_months", "exclude": None}, None),  # a partial build
+        ({"load_batch": 17, "select": None, "exclude": "resource_type:test"}, None),  # tests left out
+        ({"load_batch": "17", "select": None, "exclude": None}, None),
+        ({"load_batch": True, "select": None, "exclude": None}, None),
+    ],
+)
+def test_only_a_whole_build_vouches_for_the_raw_rows_it_tested(
+    marker: dict[str, object] | None, expected: int | None
+) -> None:
+    assert tested_load_batch(marker) == expected
+
+
+def test_dbt_gets_the_tested_batch_in_the_environment_and_never_a_stale_one(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    assert paths.dbt_env(raw_tested_batch=42)["SALES_KPIS_RAW_TESTED_BATCH"] == "42"
+    assert paths.dbt_env()["SALES_KPIS_RAW_TESTED_BATCH"] == ""
