@@ -188,7 +188,7 @@ def read_build_marker(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def tested_load_batch(marker: dict[str, Any] | None) -> int | None:
+def batch_tested_by(marker: dict[str, Any] | None) -> int | None:
     """The load batch up to which a build marker's build ran every raw test: its newest load batch, when
     it built the whole project (no --select or --exclude, which may leave tests out); else None."""
     if not marker or marker.get("select") or marker.get("exclude"):

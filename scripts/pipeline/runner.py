@@ -49,9 +49,9 @@ from scripts.pipeline.history import (
     RunRecord,
     RunStore,
     StepRecord,
+    batch_tested_by,
     clear_build_marker,
     read_build_marker,
-    tested_load_batch,
     write_build_marker,
 )
 from scripts.pipeline.lock import LockBusyError, LockInfo, PipelineLock
@@ -349,7 +349,7 @@ class Pipeline:
         options, paths = self.options, self.paths
         with self.step("load") as step:
             if options.incremental:
-                self.raw_tested_batch = tested_load_batch(read_build_marker(paths.build_marker))
+                self.raw_tested_batch = batch_tested_by(read_build_marker(paths.build_marker))
             clear_build_marker(paths.build_marker)
             self.pause("load")
             if options.skip_load:

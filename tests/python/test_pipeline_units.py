@@ -25,7 +25,7 @@ from scripts.pipeline.freshness import (
     source_definitions,
     target_is_duckdb,
 )
-from scripts.pipeline.history import RunRecord, RunStore, tested_load_batch
+from scripts.pipeline.history import RunRecord, RunStore, batch_tested_by
 from scripts.pipeline.lock import LockBusyError, LockInfo, PipelineLock, read_lock_info
 from scripts.pipeline.validate import month_gaps, validate_build
 
@@ -460,7 +460,7 @@ def test_runs_that_died_are_marked_abandoned(tmp_path: Path) -> None:
 def test_only_a_whole_build_vouches_for_the_raw_rows_it_tested(
     marker: dict[str, object] | None, expected: int | None
 ) -> None:
-    assert tested_load_batch(marker) == expected
+    assert batch_tested_by(marker) == expected
 
 
 def test_dbt_gets_the_tested_batch_in_the_environment_and_never_a_stale_one(tmp_path: Path) -> None:
