@@ -54,6 +54,51 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The high-water marks of the incremental models (D126): a row per build of each, with the newest load
+    batch the raw schema held when it ran. A night's changes are the raw rows of newer batches; the mark
+    lets a model whose own table got no new rows still know which batches of the tables it reads it has
+    seen (the highest `_load_batch` of its own rows would lag). Bookkeeping, not a model: the table lives
+    in the staging schema, created by on-run-start (crm_create_incremental_marks), DuckDB only. -#}
+{% macro crm_incremental_marks() -%}
+    {{- return(api.Relation.create(
+        database=target.database, schema=generate_schema_name('staging', none) | trim, identifier='_incremental_marks'
+    )) -}}
+{%- endmacro %}
+
+{#- on-run-start, the first hook (the later ones query metadata, which opens a transaction dbt rolls back
+    after the hooks): the table of high-water marks, when missing. -#}
+{% macro crm_create_incremental_marks() -%}
+    {%- if target.type == 'duckdb' -%}
+        {%- set marks = crm_incremental_marks() -%}
+        create schema if not exists {{ adapter.quote(marks.database) }}.{{ adapter.quote(marks.schema) }};
+        create table if not exists {{ marks }} (model_name varchar, load_batch bigint, built_at timestamp)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of an incremental model: record the newest load batch it has read (NULL when the raw tables
+    carry no batches: the mark is then not used). -#}
+{% macro crm_record_incremental_mark() -%}
+    {%- if execute and target.type == 'duckdb' -%}
+        {%- set files = crm_load_relation('_load_files') -%}
+        {%- set newest = '(select max(load_batch) from ' ~ files ~ ')'
+            if files is not none and 'load_batch' in crm_relation_columns(files) else 'null' -%}
+        insert into {{ crm_incremental_marks() }}
+        select '{{ this.identifier }}', {{ newest }}, current_timestamp
+    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL for the batch through which an incremental model has read the raw tables: its last mark, else
+    (no mark yet) the highest batch of its own rows. -#}
+{% macro crm_last_read_batch() -%}
+    {%- set own = '(select coalesce(max(_load_batch), -1) from ' ~ this ~ ')' -%}
+    {%- set marks = crm_incremental_marks() -%}
+    {%- if adapter.get_relation(database=marks.database, schema=marks.schema, identifier=marks.identifier) is none -%}
+        {{- return(own) -}}
+    {%- endif -%}
+    {{- return('(select coalesce(max(load_batch), ' ~ own ~ ') from ' ~ marks ~ " where model_name = '"
+        ~ this.identifier ~ "')") -}}
+{%- endmacro %}
+
 {#- Whether the load batch of every table a model depends on is known (crm_typed_rows: depends_on,
     reads_rates). When one is not (a CRM adapter's model provides it), its changes cannot be found and the
     model reads every raw row. -#}
@@ -72,7 +117,7 @@
     rows without a key are all read (the pre-hook crm_incremental_reset deleted them): they are few, and
     their columns may depend on what changed too. -#}
 {% macro crm_changed_keys_filter(table_name, key, batch, depends_on=[], reads_rates=false) -%}
-    {%- set last_batch = '(select coalesce(max(_load_batch), -1) from ' ~ this ~ ')' -%}
+    {%- set last_batch = crm_last_read_batch() -%}
     {{ crm_text(key) }} is null
             or {{ crm_text(key) }} in (
                 select {{ crm_text(key) }} from {{ crm_source(table_name) }} as source_rows
@@ -108,5 +153,6 @@
         'unique_key': unique_key,
         'on_schema_change': 'append_new_columns',
         'pre_hook': "{{ crm_incremental_reset('" ~ unique_key ~ "') }}",
+        'post_hook': '{{ crm_record_incremental_mark() }}',
     }) -}}
 {%- endmacro %}

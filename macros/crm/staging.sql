@@ -13,9 +13,11 @@
       _unparseable_column / _unparseable_reason / _unparseable_value
     lower / upper: columns to lower-case or upper-case; collapse: inner whitespace collapsed;
     required: columns that must be present.
-    incremental: the model is incremental (crm_incremental_config; a one-column text key): every row also
-    carries its load batch `_load_batch` (crm_load_batch), and an incremental run reads only the raw rows
-    of the keys that are new or changed since the model's last batch, plus the keys it quarantined as
+    incremental: the model is incremental (crm_incremental_config; a key whose first column is text and
+    required): every row also carries its load batch `_load_batch` (crm_load_batch), and an incremental run
+    reads only the raw rows of the keys that are new or changed since the model's last batch (with a
+    composite key: of the values of its first column, every row of each, which the model deletes and
+    inserts), plus the keys it quarantined as
     future-dated (a later day may accept them): every version of those keys, so ranks come out as in a
     full build. A model that reads other tables says so, and its rows are read again when what they read
     may have changed (crm_changed_keys_filter):
@@ -78,8 +80,8 @@
     {%- set batch = crm_load_batch(table_name) if incremental else none -%}
     {%- set only_changed_keys = incremental and batch != 'null' and is_incremental() and '_load_batch' in crm_relation_columns(this)
         and crm_dependency_batches_known(depends_on, reads_rates) -%}
-    {%- if incremental and (key | length != 1 or (columns | selectattr('name', 'equalto', key[0]) | first).data_type != 'varchar') -%}
-        {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): incremental needs a one-column text key") }}
+    {%- if incremental and ((columns | selectattr('name', 'equalto', key[0]) | first).data_type != 'varchar' or key[0] in table.nullable_key) -%}
+        {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): incremental needs a key whose first column is text and required") }}
     {%- endif -%}
     with
 

@@ -1,9 +1,17 @@
 -- Every raw opportunity_stage_history row, typed and classified, with the stage label mapped and the
 -- amount (in the opportunity's currency) converted at the rate of the day the stage was entered.
+-- Incremental on DuckDB (D126): a night reads every row of the opportunities it touches.
+{{ config(**crm_incremental_config('opportunity_id')) }}
 with
 
 typed_rows as (
-    {{ crm_typed_rows('opportunity_stage_history', collapse=['stage_name']) }}
+    {{ crm_typed_rows(
+        'opportunity_stage_history',
+        collapse=['stage_name'],
+        incremental=true,
+        depends_on=[{'table': 'opportunities', 'column': 'opportunity_id', 'found': '_opportunity_found'}],
+        reads_rates=true,
+    ) }}
 ),
 
 stage_mapping as (
