@@ -72,6 +72,8 @@
         {%- set marks = crm_incremental_marks() -%}
         create schema if not exists {{ adapter.quote(marks.database) }}.{{ adapter.quote(marks.schema) }};
         create table if not exists {{ marks }} (model_name varchar, load_batch bigint, built_at timestamp)
+    {%- else -%}
+        select 1
     {%- endif -%}
 {%- endmacro %}
 
