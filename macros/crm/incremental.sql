@@ -1,5 +1,6 @@
-{#- Incremental base models (docs/operations.md, "Incremental nights"; D119). Their config: incremental
-    on DuckDB (delete + insert by key; pre-hook crm_incremental_reset), a table on the other engines. A raw row's load batch is
+{#- Incremental base models (docs/operations.md, "Incremental nights"; D119, D126). Their config
+    (crm_incremental_config): incremental on DuckDB (delete + insert by key; pre-hook crm_incremental_reset,
+    post-hook crm_record_incremental_mark), a table on the other engines. A raw row's load batch is
     the number scripts/load_raw.py gave the load that added it: the `_load_batch` column an --append load
     writes, else the batch of the schema's full load (the lowest in `_load_files`, the load's epoch). A
     full load gets a number above every earlier one, so base rows older than the epoch are from raw
