@@ -143,9 +143,14 @@
       accepted_values: {column: [values]} (text values; NULL passes, as in dbt's accepted_values);
       ranges: {column, min_value and/or max_value[, inclusive]} (accepted_range: NULL passes);
       non_negative: [columns] (non_negative_columns: NULL passes);
-      not_null: [columns] (not_null_columns).
+      not_null: [columns] (not_null_columns);
+      relationships: {column, to, field[, where]} (dbt's relationships: a non-NULL value must be a `field` of
+        `to`; with `where`, only in the rows where that condition holds, as the test's `where` config does).
+    A relationship is a left join to the parent's distinct keys (one row per key, so the model's rows are
+    neither lost nor repeated), not a subquery inside the count, which Spark does not run (D128).
     A failing row names the rule and how many rows break it. -#}
-{% test row_rules(model, expressions=[], ratios=[], accepted_values={}, ranges=[], non_negative=[], not_null=[]) %}
+{% test row_rules(model, expressions=[], ratios=[], accepted_values={}, ranges=[], non_negative=[], not_null=[],
+                  relationships=[]) %}
     {%- set rules = [] -%}
     {%- for expression in expressions -%}
         {%- do rules.append(('expression: ' ~ expression, rule_expression_fails(expression))) -%}
@@ -181,15 +186,37 @@
     {%- for column in not_null -%}
         {%- do rules.append(('not null: ' ~ column, column ~ ' is null')) -%}
     {%- endfor -%}
+    {%- for relationship in relationships -%}
+        {%- set parent = relationship.to.identifier if relationship.to.identifier is defined else relationship.to -%}
+        {%- set only_where = relationship.get('where') -%}
+        {%- do rules.append((
+            'relationship: ' ~ relationship.column ~ ' in ' ~ parent ~ '.' ~ relationship.field
+            ~ (' where ' ~ only_where if only_where else ''),
+            ('(' ~ only_where ~ ') and ' if only_where else '')
+            ~ 'checked_rows.' ~ relationship.column ~ ' is not null and parent_keys_' ~ loop.index
+            ~ '.parent_key is null'
+        )) -%}
+    {%- endfor -%}
     {%- if not rules -%}
         {{ exceptions.raise_compiler_error("row_rules needs at least one rule") }}
     {%- endif %}
-    with rule_counts as (
+    with
+    {% for relationship in relationships %}
+    parent_keys_{{ loop.index }} as (
+        select distinct {{ relationship.field }} as parent_key
+        from {{ relationship.to }}
+    ),
+    {% endfor %}
+    rule_counts as (
         select
             {%- for label, fails in rules %}
             count(case when {{ fails }} then 1 end) as failing_{{ loop.index }}{{ ',' if not loop.last }}
             {%- endfor %}
-        from {{ model }}
+        from {{ model }} as checked_rows
+        {%- for relationship in relationships %}
+        left join parent_keys_{{ loop.index }}
+            on checked_rows.{{ relationship.column }} = parent_keys_{{ loop.index }}.parent_key
+        {%- endfor %}
     ),
 
     rule_names as (

@@ -135,4 +135,35 @@ def test_row_rules_passes_a_good_table_and_needs_a_rule(con: duckdb.DuckDBPyConn
             ranges=[],
             non_negative=[],
             not_null=[],
+            relationships=[],
         )
+
+
+def test_row_rules_checks_relationships_without_repeating_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """By hand: 'zz' is not a key of p (two rows, one of them with ok); NULL passes; 'a' is twice in p, and
+    the other rules still count each row of t once (`not ok` fails on two rows, not three)."""
+    con.execute(
+        "create table t as select * from (values ('a', true), ('b', true), (null, true), ('zz', true), "
+        "('zz', false), ('a', false)) v(k, ok)"
+    )
+    con.execute("create table p as select * from (values ('a'), ('a'), ('b')) v(key)")
+    rules: dict[str, Any] = {
+        "ratios": [],
+        "accepted_values": {},
+        "ranges": [],
+        "non_negative": [],
+        "not_null": [],
+        "expressions": ["ok"],
+        "relationships": [
+            {"column": "k", "to": "p", "field": "key"},
+            {"column": "k", "to": "p", "field": "key", "where": "ok"},
+        ],
+    }
+    rows = sorted(con.execute(render_test("row_rules", model="t", **rules)).fetchall())
+    assert rows == [
+        ("expression: ok", 2),
+        ("relationship: k in p.key", 2),
+        ("relationship: k in p.key where ok", 1),
+    ]
+    con.execute("insert into p values ('zz')")
+    assert con.execute(render_test("row_rules", model="t", **rules)).fetchall() == [("expression: ok", 2)]
