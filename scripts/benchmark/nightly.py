@@ -1,8 +1,8 @@
 """The full nightly run, measured: `python -m scripts.pipeline run` in its own warehouse folder.
 
 Per-phase wall time comes from the pipeline's run record (state/runs/<run_id>.json: one step each for
-load, freshness, build, validate, publish), per-phase CPU from the process-tree samples taken during those
-steps, and the split of the dbt build from dbt's run_results.json (node time by resource type and layer;
+load, freshness, build, stage, validate, publish), per-phase CPU from the process-tree samples taken during
+those steps, and the split of the dbt build from dbt's run_results.json (node time by resource type and layer;
 "startup and parse" is the build step's wall time minus dbt's own elapsed time for the nodes).
 """
 

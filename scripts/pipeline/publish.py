@@ -203,26 +203,36 @@ def _runs_row(row: dict[str, Any]) -> list[Any]:
     ]
 
 
-def write_version(
-    con: duckdb.DuckDBPyConnection,
-    out_file: Path,
-    relations: list[Relation],
-    version: dict[str, Any],
-    history_rows: list[dict[str, Any]],
-    on_first_table: Callable[[], None] | None = None,
-) -> PublishedVersion:
-    """Create `out_file` holding every relation as a plain table plus the pipeline schema."""
+@contextlib.contextmanager
+def _attached(con: duckdb.DuckDBPyConnection, out_file: Path) -> Iterator[str]:
+    """ATTACH `out_file` (created when absent) in the serving file's storage format and row groups; yields
+    its alias and DETACHes it afterwards."""
     catalog = con.execute("select current_database()").fetchone()[0]
     alias = OUT if catalog != OUT else OUT + "_"
-    run_id = str(version["run_id"])
-    published = PublishedVersion(run_id=run_id)
     con.execute(
         f"attach {quote_literal(str(out_file))} as {alias} "
         f"(read_only false, storage_version {quote_literal(SERVING_STORAGE_VERSION)}, "
         f"row_group_size {SERVING_ROW_GROUP_SIZE:d})"
     )
     try:
-        for schema in sorted({r.schema for r in relations} | {PIPELINE_SCHEMA}):
+        yield alias
+    finally:
+        con.execute(f"detach {alias}")
+
+
+def write_tables(
+    con: duckdb.DuckDBPyConnection,
+    out_file: Path,
+    relations: list[Relation],
+    run_id: str,
+    on_first_table: Callable[[], None] | None = None,
+) -> PublishedVersion:
+    """Write every relation of the build database `con` into `out_file` as a plain table (a KPI view is
+    computed once, here), with its row count and checksum. The file is checkpointed and can be audited."""
+    catalog = con.execute("select current_database()").fetchone()[0]
+    published = PublishedVersion(run_id=run_id)
+    with _attached(con, out_file) as alias:
+        for schema in sorted({r.schema for r in relations}):
             con.execute(f"create schema if not exists {alias}.{quote_ident(schema)}")
         for i, relation in enumerate(relations):
             con.execute(
@@ -234,7 +244,24 @@ def write_version(
             published.checksums[relation.label] = checksum
             if i == 0 and on_first_table:
                 on_first_table()
+        con.execute(f"checkpoint {alias}")
+    return published
+
+
+def write_pipeline_tables(
+    con: duckdb.DuckDBPyConnection,
+    out_file: Path,
+    relations: list[Relation],
+    published: PublishedVersion,
+    version: dict[str, Any],
+    history_rows: list[dict[str, Any]],
+) -> None:
+    """Add the schema `pipeline` (version, published_tables, runs) to a file written by write_tables, and
+    checkpoint it: the file is then self-contained."""
+    run_id = str(version["run_id"])
+    with _attached(con, out_file) as alias:
         pipeline = f"{alias}.{PIPELINE_SCHEMA}"
+        con.execute(f"create schema if not exists {pipeline}")
         con.execute(
             f"create table {pipeline}.version (run_id varchar, as_of_date date, published_at timestamp, "
             "mode varchar, raw_source varchar, dbt_target varchar, table_count integer)"
@@ -280,8 +307,19 @@ def write_version(
                 [_runs_row(row) for row in history_rows],
             )
         con.execute(f"checkpoint {alias}")
-    finally:
-        con.execute(f"detach {alias}")
+
+
+def write_version(
+    con: duckdb.DuckDBPyConnection,
+    out_file: Path,
+    relations: list[Relation],
+    version: dict[str, Any],
+    history_rows: list[dict[str, Any]],
+    on_first_table: Callable[[], None] | None = None,
+) -> PublishedVersion:
+    """Create `out_file` holding every relation as a plain table plus the pipeline schema."""
+    published = write_tables(con, out_file, relations, str(version["run_id"]), on_first_table)
+    write_pipeline_tables(con, out_file, relations, published, version, history_rows)
     return published
 
 
@@ -367,30 +405,65 @@ def archive_path(paths: Paths, run_id: str) -> Path:
     return paths.versions_dir / f"{run_id}.duckdb"
 
 
-def publish(
+@dataclass
+class Candidate:
+    """A new serving file written beside the serving one (write_candidate), not yet served: the audit
+    (validate) reads it, then publish_candidate completes and installs it, or discard removes it."""
+
+    file: Path
+    relations: list[Relation]
+    published: PublishedVersion
+
+
+def write_candidate(
     paths: Paths,
     relations: list[Relation],
-    version: dict[str, Any],
-    history_rows: list[dict[str, Any]],
+    run_id: str,
     settings: dict[str, str],
     pause: Callable[[str], None] | None = None,
-) -> PublishedVersion:
-    """Write the new version, archive it, export it as Parquet, then atomically replace the serving file
-    with it and point the Parquet `current` at it."""
-    run_id = str(version["run_id"])
+) -> Candidate:
+    """Write the tables of the new version into its temp file beside the serving file (refused at once
+    while a process holds the serving file read-write). Nothing is served yet."""
     paths.serving_db.parent.mkdir(parents=True, exist_ok=True)
-    paths.versions_dir.mkdir(parents=True, exist_ok=True)
-    parquet = serving_parquet.parquet_root(paths.serving_db)
     tmp = temp_serving_file(paths, run_id)
     tmp.unlink(missing_ok=True)
-    archive = archive_path(paths, run_id)
     with serving_guard(paths.serving_db, "publish"):
         pass  # refuse at once, before the expensive part, while a process holds the file read-write
     try:
         with connect_build(paths.build_db, settings) as con:
-            published = write_version(
-                con, tmp, relations, version, history_rows, lambda: pause("publish") if pause else None
-            )
+            published = write_tables(con, tmp, relations, run_id, lambda: pause("publish") if pause else None)
+    except (duckdb.Error, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise PublishError(f"publish failed, the previous version is still served: {exc}") from exc
+    return Candidate(file=tmp, relations=relations, published=published)
+
+
+def discard(candidate: Candidate) -> None:
+    """Remove a candidate that will not be served (its audit failed, or the run stopped)."""
+    candidate.file.unlink(missing_ok=True)
+    Path(f"{candidate.file}.wal").unlink(missing_ok=True)
+
+
+def publish_candidate(
+    paths: Paths,
+    candidate: Candidate,
+    version: dict[str, Any],
+    history_rows: list[dict[str, Any]],
+    pause: Callable[[str], None] | None = None,
+) -> PublishedVersion:
+    """Add the pipeline tables to the audited candidate, archive it, export it as Parquet, then atomically
+    replace the serving file with it and point the Parquet `current` at it."""
+    run_id = str(version["run_id"])
+    if candidate.published.run_id != run_id:
+        raise PublishError(f"the candidate is of run {candidate.published.run_id}, not {run_id}")
+    paths.versions_dir.mkdir(parents=True, exist_ok=True)
+    parquet = serving_parquet.parquet_root(paths.serving_db)
+    tmp = candidate.file
+    archive = archive_path(paths, run_id)
+    published = candidate.published
+    try:
+        with duckdb.connect(":memory:") as con:
+            write_pipeline_tables(con, tmp, candidate.relations, published, version, history_rows)
         fsync_path(tmp)
         if Path(f"{tmp}.wal").exists():
             raise PublishError(f"{tmp}.wal remains after checkpoint: the new file is not self-contained")
@@ -401,7 +474,7 @@ def publish(
         serving_parquet.export_version(tmp, parquet, run_id)
         install(tmp, paths, run_id, lambda: pause("publish_replace") if pause else None)
     except (PublishError, serving_parquet.ParquetExportError, duckdb.Error, OSError) as exc:
-        tmp.unlink(missing_ok=True)
+        discard(candidate)
         archive.unlink(missing_ok=True)  # never served: not a rollback target
         serving_parquet.remove_version(parquet, run_id)
         if isinstance(exc, PublishError):
@@ -412,12 +485,25 @@ def publish(
     log.info(
         "published %s: %d tables -> %s (archived %s; Parquet %s)",
         run_id,
-        len(relations),
+        len(candidate.relations),
         paths.serving_db,
         archive.name,
         parquet / run_id,
     )
     return published
+
+
+def publish(
+    paths: Paths,
+    relations: list[Relation],
+    version: dict[str, Any],
+    history_rows: list[dict[str, Any]],
+    settings: dict[str, str],
+    pause: Callable[[str], None] | None = None,
+) -> PublishedVersion:
+    """write_candidate then publish_candidate, without an audit in between (the audit is the caller's)."""
+    candidate = write_candidate(paths, relations, str(version["run_id"]), settings, pause)
+    return publish_candidate(paths, candidate, version, history_rows, pause)
 
 
 def _switch_parquet(parquet: Path, run_id: str) -> None:

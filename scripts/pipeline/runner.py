@@ -244,11 +244,26 @@ class Pipeline:
         self._freshness(as_of)
         self._build(as_of)
         manifest = self._build_manifest()
-        self._validate(manifest)
-        self._publish(manifest, as_of)
+        self._audit_and_publish(manifest, as_of)
         self._log_summary()
         self._dashboard()
         return ExitCode.OK
+
+    def _audit_and_publish(self, manifest: dict[str, object], as_of: dt.date | None) -> None:
+        """Write-audit-publish. On DuckDB the new serving file is written first (`stage`: a KPI view is
+        computed once, into a table), the great-expectations suites read that file, and only an audited file
+        is completed and installed (D129). An engine validates its build, then publishes."""
+        if self.engine is not None:
+            self._validate(manifest)
+            self._publish(manifest, as_of)
+            return
+        candidate = self._stage(manifest)
+        try:
+            self._validate(manifest, candidate.file)
+        except BaseException:
+            publish.discard(candidate)
+            raise
+        self._publish(manifest, as_of, candidate)
 
     def _log_summary(self) -> None:
         """What is now served: row accounting, quarantine, unknown labels, tables (as make run shows)."""
@@ -275,8 +290,7 @@ class Pipeline:
         self.record.raw_source = marker.get("raw_source")
         manifest = self._build_manifest()
         self._check_serving_writable()
-        self._validate(manifest)
-        self._publish(manifest, as_of)
+        self._audit_and_publish(manifest, as_of)
         self._dashboard()
         return ExitCode.OK
 
@@ -644,7 +658,8 @@ class Pipeline:
         copy = self._manifest_copy()
         return json.loads(copy.read_text(encoding="utf-8"))
 
-    def _validate(self, manifest: dict[str, object]) -> None:
+    def _validate(self, manifest: dict[str, object], database: Path | None = None) -> None:
+        """The suites, on `database` (the staged serving file) or else the build database."""
         with self.step("validate") as step:
             extra = (
                 checks_mod.load_extra_checks(self.options.extra_checks) if self.options.extra_checks else None
@@ -664,7 +679,7 @@ class Pipeline:
                 report = self.engine.validate(models, results, after_suite)
             else:
                 report = validate_build(
-                    self.paths.build_db,
+                    database or self.paths.build_db,
                     models,
                     results,
                     after_suite,
@@ -686,17 +701,40 @@ class Pipeline:
                     f"{len(lines)} expectation(s) failed: " + " | ".join(lines[:10]),
                 )
 
-    def _publish(self, manifest: dict[str, object], as_of: dt.date | None) -> None:
+    def _served_relations(self, manifest: dict[str, object]) -> list[checks_mod.Relation]:
+        """The relations to serve that the build holds (the others are named in a warning)."""
+        relations = checks_mod.served_relations(manifest)
+        present = self._built_relations()
+        missing = [r.label for r in relations if (r.schema, r.identifier) not in present]
+        if missing:
+            log.warning("not in the build database, not served: %s", ", ".join(missing))
+        relations = [r for r in relations if (r.schema, r.identifier) in present]
+        if not any(r.kind == "kpi" for r in relations):
+            log.warning("no KPI view is built yet; publishing facts and dimensions only")
+        return relations
+
+    def _stage(self, manifest: dict[str, object]) -> publish.Candidate:
+        """Write the new serving file beside the served one, not served yet (DuckDB only)."""
+        with self.step("stage") as step:
+            try:
+                candidate = publish.write_candidate(
+                    self.paths,
+                    self._served_relations(manifest),
+                    self.record.run_id,
+                    profile.duckdb_settings(self.paths.project_dir, self.options.target),
+                    self.pause,
+                )
+            except publish.PublishError as exc:
+                raise StepFailedError(ExitCode.PUBLISH_FAILED, str(exc)) from exc
+            step.detail = f"{len(candidate.relations)} tables -> {candidate.file.name} (not served yet)"
+        return candidate
+
+    def _publish(
+        self, manifest: dict[str, object], as_of: dt.date | None, candidate: publish.Candidate | None = None
+    ) -> None:
         paths = self.paths
         with self.step("publish") as step:
-            relations = checks_mod.served_relations(manifest)
-            present = self._built_relations()
-            missing = [r.label for r in relations if (r.schema, r.identifier) not in present]
-            if missing:
-                log.warning("not in the build database, not served: %s", ", ".join(missing))
-            relations = [r for r in relations if (r.schema, r.identifier) in present]
-            if not any(r.kind == "kpi" for r in relations):
-                log.warning("no KPI view is built yet; publishing facts and dimensions only")
+            relations = candidate.relations if candidate else self._served_relations(manifest)
             published_at = utc_now()
             self.record.status = "published"
             self.record.ended_at = published_at.isoformat()
@@ -714,6 +752,8 @@ class Pipeline:
             try:
                 if self.engine is not None:
                     result = self.engine.publish(relations, version, history)
+                elif candidate is not None:
+                    result = publish.publish_candidate(paths, candidate, version, history, self.pause)
                 else:
                     result = publish.publish(
                         paths,

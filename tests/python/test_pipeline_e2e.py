@@ -304,7 +304,8 @@ def test_baseline_run_publishes_and_records_everything(baseline: Warehouse) -> N
         "load",
         "freshness",
         "build",
-        "validate",
+        "stage",  # the new serving file, written beside the served one (D129)
+        "validate",  # audits the staged file
         "publish",
         "dashboard",  # the last step: the dashboard of what is now served (docs/dashboard.md)
     ]
@@ -503,6 +504,9 @@ def test_a_failing_expectation_blocks_publish_and_names_the_view(failures: dict[
     assert failures["served"]["expectation"] == failures["v1"]
     record = next(r for r in failures["wh"].records() if r["exit_code"] == 7)
     assert record["status"] == "failed" and record["failing_step"] == "validate"
+    # the suites audited the staged serving file (D129), which was discarded when they failed
+    assert [s["name"] for s in record["steps"]][-2:] == ["stage", "validate"]
+    assert not list(failures["wh"].serving.parent.glob(".*.tmp*"))
     assert {f["model"] for f in record["expectations"]["failures"]} == {"dim_months", failures["kpi"]}
     saved = json.loads((failures["wh"].state / "runs" / f"{record['run_id']}.validation.json").read_text())
     assert saved["suites"]["dim_months"]["success"] is False

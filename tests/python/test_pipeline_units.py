@@ -342,6 +342,39 @@ def test_publish_writes_plain_tables_atomically_and_rollback_restores(tmp_path: 
     assert publish.served_version(paths.serving_db)["run_id"] == "20261117T010000Z-bbbbbb"
 
 
+def test_the_audit_reads_the_staged_file_and_a_failed_one_is_discarded(tmp_path: Path) -> None:
+    """Write-audit-publish (D129): write_candidate computes the KPI view into a table of a new file beside
+    the serving one; the suites read that file, not the build; only publish_candidate serves it."""
+    paths = make_paths(tmp_path)
+    make_build(paths.build_db)
+    do_publish(paths, "20261116T010000Z-aaaaaa")
+    run_id = "20261117T010000Z-bbbbbb"
+    candidate = publish.write_candidate(paths, served_relations(manifest()), run_id, {})
+    assert candidate.file == publish.temp_serving_file(paths, run_id) and candidate.file.exists()
+    assert served_tables(candidate.file)["marts.kpi_sales"] == "BASE TABLE"
+    assert publish.served_version(paths.serving_db)["run_id"] == "20261116T010000Z-aaaaaa"
+    # the build changes after staging: the audit of the staged file does not see it
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute("update marts.fct_sales set win_rate = 7")
+    assert validate_build(candidate.file, checked_models(manifest())).ok
+    assert not validate_build(paths.build_db, checked_models(manifest())).ok
+    # what the audit reads is what gets served
+    version = {"run_id": run_id, "as_of_date": "2026-11-15", "published_at": "2026-11-17T01:00:00+00:00"}
+    publish.publish_candidate(paths, candidate, version, [])
+    assert publish.served_version(paths.serving_db)["run_id"] == run_id
+    with duckdb.connect(str(paths.serving_db), read_only=True) as con:
+        assert con.execute("select max(win_rate) from marts.kpi_sales").fetchone()[0] == 0.5
+        assert con.execute("select count(*) from pipeline.published_tables").fetchone()[0] == 3
+    assert not list(paths.serving_db.parent.glob(".*tmp*"))
+    # a staged file whose audit fails is discarded; the served version stays
+    bad = publish.write_candidate(paths, served_relations(manifest()), "20261118T010000Z-cccccc", {})
+    report = validate_build(bad.file, checked_models(manifest()))
+    assert ("kpi_sales", "bounded_rate") in {(f.model, f.check) for f in report.failures}
+    publish.discard(bad)
+    assert not bad.file.exists() and not list(paths.serving_db.parent.glob(".*tmp*"))
+    assert publish.served_version(paths.serving_db)["run_id"] == run_id
+
+
 def test_checksums_are_stable_and_versions_are_pruned(tmp_path: Path) -> None:
     paths = make_paths(tmp_path)
     make_build(paths.build_db)
