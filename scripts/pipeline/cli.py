@@ -33,13 +33,14 @@ log = logging.getLogger("pipeline")
 
 DESCRIPTION = """\
 The nightly pipeline: load raw CRM data, check source freshness, dbt build into the build database,
-validate the KPI views and key facts with great-expectations, then publish them to the serving DuckDB file
-that BI tools read (atomically: readers see the previous or the new version, never a mix).
+stage the KPI views, facts and dimensions as a new serving DuckDB file, validate it with great-expectations,
+then publish it as the file BI tools read (atomically: readers see the previous or the new version, never
+a mix).
 
 commands:
-  run        the nightly job: lock, load, freshness, dbt build, validate, publish
+  run        the nightly job: lock, load, freshness, dbt build, stage, validate, publish
   validate   run the expectations on the current build database (no load, no build, no publish)
-  publish    validate the last complete build and publish it
+  publish    stage, validate and publish the last complete build
   status     what is served and its age, a run in progress, the last runs
   rollback   serve the previous published version again (or --to RUN_ID)
   dashboard  rebuild the dashboard of the served version (or of a kept one, --run-id RUN_ID)
@@ -151,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         parents=[common, dbt, checks, keep],
         help="the nightly job",
-        description="Load, check freshness, dbt build, validate, publish. Exit 0 only when published.",
+        description="Load, check freshness, dbt build, stage, validate, publish. Exit 0 only when published.",
         epilog=EXIT_CODE_HELP,
         formatter_class=formatter,
     )
