@@ -684,6 +684,7 @@ class Pipeline:
                     results,
                     after_suite,
                     profile.duckdb_settings(self.paths.project_dir, self.options.target),
+                    fallback=self.paths.build_db if database else None,
                 )
             self.record.expectations = report.summary()
             self.record.kpi_row_counts = {

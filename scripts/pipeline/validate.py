@@ -34,7 +34,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from scripts.pipeline.checks import CheckedModel, Checks
+from scripts.pipeline.checks import CheckedModel, Checks, Relation
+from scripts.pipeline.publish import quote_ident, quote_literal
 from scripts.profile import apply_settings
 
 log = logging.getLogger("pipeline.validate")
@@ -193,14 +194,56 @@ def _expectations(
     return out
 
 
-def _input_rows(con: duckdb.DuckDBPyConnection, model: CheckedModel) -> dict[str, int]:
+class _Place:
+    """Where a relation is read: the database validated, or else (for a relation it does not hold, such as a
+    staging model named by an extra check while the staged serving file is validated) the build database,
+    attached read-only under its own catalog name, so the build's views resolve as dbt created them."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, fallback: Path | None) -> None:
+        self.con = con
+        self.main = con.execute("select current_database()").fetchone()[0]
+        self.fallback: str | None = None
+        if fallback is not None:
+            alias = fallback.stem
+            if alias == self.main:
+                log.warning("%s has the catalog name of the validated file: not read as a fallback", fallback)
+                return
+            con.execute(f"attach {quote_literal(str(fallback))} as {quote_ident(alias)} (read_only)")
+            self.fallback = alias
+
+    def columns(self, catalog: str, relation: Relation) -> list[str]:
+        return [
+            r[0]
+            for r in self.con.execute(
+                "select column_name from information_schema.columns "
+                "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+                [catalog, relation.schema, relation.identifier],
+            ).fetchall()
+        ]
+
+    def locate(self, relation: Relation) -> tuple[str, list[str]] | None:
+        """The relation's SQL name and its columns, or None if neither database holds it."""
+        columns = self.columns(self.main, relation)
+        if columns:
+            return relation.sql, columns
+        if self.fallback is not None:
+            columns = self.columns(self.fallback, relation)
+            if columns:
+                return f"{quote_ident(self.fallback)}.{relation.sql}", columns
+        return None
+
+
+def _input_rows(place: _Place, model: CheckedModel) -> dict[str, int]:
     """Rows of each input the model needs (only those where its flag is true); absent relations count 0."""
     counts: dict[str, int] = {}
+    con = place.con
     for relation, flag in model.inputs:
         label = relation.name if flag is None else f"{relation.name} where {flag}"
         try:
             where = f' where "{flag}"' if flag else ""
-            counts[label] = int(con.execute(f"select count(*) from {relation.sql}{where}").fetchone()[0])
+            located = place.locate(relation)
+            name = located[0] if located else relation.sql
+            counts[label] = int(con.execute(f"select count(*) from {name}{where}").fetchone()[0])
         except duckdb.Error as exc:
             log.warning("input %s of %s cannot be counted: %s", label, model.relation.name, exc)
             counts[label] = 0
@@ -231,25 +274,16 @@ def _failure(model: str, result: Any) -> ExpectationFailure:
     )
 
 
-def _read_frame(
-    con: duckdb.DuckDBPyConnection, model: CheckedModel
-) -> tuple[pd.DataFrame, set[str], int] | None:
-    relation = model.relation
-    columns = [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-            "order by ordinal_position",
-            [relation.schema, relation.identifier],
-        ).fetchall()
-    ]
-    if not columns:
+def _read_frame(place: _Place, model: CheckedModel) -> tuple[pd.DataFrame, set[str], int] | None:
+    located = place.locate(model.relation)
+    if located is None:
         return None
+    name, columns = located
     assert model.checks is not None
     wanted = [c for c in model.checks.columns() if c in columns]
-    rows = con.execute(f"select count(*) from {relation.sql}").fetchone()[0]
+    rows = place.con.execute(f"select count(*) from {name}").fetchone()[0]
     select = ", ".join(f'"{c}"' for c in wanted) or "1 as _row"
-    frame = con.execute(f"select {select} from {relation.sql}").df()
+    frame = place.con.execute(f"select {select} from {name}").df()
     return frame, set(wanted), int(rows)
 
 
@@ -289,8 +323,10 @@ def validate_build(
     results_file: Path | None = None,
     on_suite_done: Callable[[str], None] | None = None,
     settings: dict[str, str] | None = None,
+    fallback: Path | None = None,
 ) -> ValidationReport:
-    """Run one suite per checked model against the build database; save GX's results as JSON.
+    """Run one suite per checked model against `build_db` (the build database, or the staged serving file
+    with the build as `fallback` for the models it does not hold); save GX's results as JSON.
 
     `settings` (profile.duckdb_settings) are SET on the connection, so views evaluate as dbt built them
     (the optimizer workaround) within the same memory limit."""
@@ -305,6 +341,7 @@ def validate_build(
     saved: dict[str, Any] = {}
     with duckdb.connect(str(build_db), read_only=True) as con:
         apply_settings(con, settings or {})
+        place = _Place(con, fallback)
         for model in models:
             name = model.relation.name
             report.suites += 1
@@ -313,7 +350,7 @@ def validate_build(
                     ExpectationFailure(name, "meta_checks", "meta.checks", [], error=model.error)
                 )
                 continue
-            read = _read_frame(con, model)
+            read = _read_frame(place, model)
             if read is None:
                 report.failures.append(
                     ExpectationFailure(
@@ -324,7 +361,7 @@ def validate_build(
             frame, present, rows = read
             report.row_counts[name] = rows
             checks = model.checks
-            input_rows = _input_rows(con, model)
+            input_rows = _input_rows(place, model)
             inputs_with_rows = [label for label, n in input_rows.items() if n > 0]
             if rows == 0 and inputs_with_rows:
                 report.empty_kpi_views.append(

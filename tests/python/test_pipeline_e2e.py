@@ -431,7 +431,14 @@ def failures(
     kpi, month = _per_rep_kpi(manifest)
     extra = base / "extra_checks.yml"
     extra.write_text(
-        json.dumps({"dim_months": {"bounded_rates": ["calendar_year"]}, kpi: {"grain": [month]}}),
+        json.dumps(
+            {
+                "dim_months": {"bounded_rates": ["calendar_year"]},
+                kpi: {"grain": [month]},
+                # a staging view, not served: audited from the build beside the staged file (D129); passes
+                "stg_crm__orders": {"grain": ["order_id"]},
+            }
+        ),
         encoding="utf-8",
     )
     seen["kpi"], seen["month"] = kpi, month
@@ -510,6 +517,8 @@ def test_a_failing_expectation_blocks_publish_and_names_the_view(failures: dict[
     assert {f["model"] for f in record["expectations"]["failures"]} == {"dim_months", failures["kpi"]}
     saved = json.loads((failures["wh"].state / "runs" / f"{record['run_id']}.validation.json").read_text())
     assert saved["suites"]["dim_months"]["success"] is False
+    assert saved["suites"]["stg_crm__orders"]["success"] is True
+    assert saved["row_counts"]["stg_crm__orders"] > 0
 
 
 def test_a_failing_data_test_blocks_publish(failures: dict[str, Any]) -> None:

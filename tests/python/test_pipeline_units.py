@@ -375,6 +375,31 @@ def test_the_audit_reads_the_staged_file_and_a_failed_one_is_discarded(tmp_path:
     assert publish.served_version(paths.serving_db)["run_id"] == run_id
 
 
+def test_the_staged_file_is_audited_with_the_build_for_models_it_does_not_serve(tmp_path: Path) -> None:
+    """An extra check may name any model (docs/operations.md), such as a staging view that is not served:
+    the audit of the staged file reads that one from the build, where dbt's view resolves."""
+    paths = make_paths(tmp_path)
+    make_build(paths.build_db)
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute("create schema staging")
+        con.execute("create view staging.stg_x as select rep_id, revenue from build.marts.fct_sales")
+    candidate = publish.write_candidate(paths, served_relations(manifest()), "20261117T010000Z-bbbbbb", {})
+    assert "staging.stg_x" not in served_tables(candidate.file)
+    extra = {"stg_x": {"non_negative": ["revenue"], "rows_when_inputs_have_rows": ["stg_x"]}}
+    models = checked_models(manifest(), extra)
+    report = validate_build(candidate.file, models, fallback=paths.build_db)
+    assert report.ok, [f.describe() for f in report.failures]
+    assert report.row_counts["stg_x"] == 3 and report.row_counts["kpi_sales"] == 3
+    without = validate_build(candidate.file, models)
+    assert [(f.model, f.check) for f in without.failures] == [("stg_x", "relation_exists")]
+    with duckdb.connect(str(paths.build_db)) as con:
+        con.execute("update marts.fct_sales set revenue = -5 where month_start = date '2026-01-01'")
+    failed = validate_build(candidate.file, models, fallback=paths.build_db).failures
+    # the staged KPI table keeps the values it was staged with; the build's view shows the change
+    assert [(f.model, f.check) for f in failed] == [("stg_x", "non_negative")]
+    publish.discard(candidate)
+
+
 def test_checksums_are_stable_and_versions_are_pruned(tmp_path: Path) -> None:
     paths = make_paths(tmp_path)
     make_build(paths.build_db)
