@@ -4,9 +4,9 @@ With SALES_KPIS_PIPELINE_TEST_PAUSE_AT=<point>, the pipeline writes the marker f
 `<state>/paused-at-<point>.json` (its pid and details) when it reaches that point and then sleeps, so a
 test can kill it exactly there. Unset (always, outside tests), pause points cost nothing.
 
-Points: load, build (dbt frozen with SIGSTOP while it builds the first model), validate (after the first
-suite), publish (new file half written), publish_replace (new version complete, not yet served),
-publish_prune (served, old versions not yet pruned).
+Points: load, build (dbt frozen with SIGSTOP while it builds the first model), publish (the new file half
+written: in the stage step on DuckDB, D129), validate (after the first suite), publish_replace (new version
+complete, not yet served), publish_prune (served, old versions not yet pruned).
 """
 
 from __future__ import annotations

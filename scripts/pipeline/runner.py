@@ -756,14 +756,7 @@ class Pipeline:
                 elif candidate is not None:
                     result = publish.publish_candidate(paths, candidate, version, history, self.pause)
                 else:
-                    result = publish.publish(
-                        paths,
-                        relations,
-                        version,
-                        history,
-                        profile.duckdb_settings(paths.project_dir, self.options.target),
-                        self.pause,
-                    )
+                    raise publish.PublishError("nothing staged to publish")  # DuckDB publishes a staged file
             except BaseException as exc:
                 self.record.status = "running"
                 self.record.published_version = None
