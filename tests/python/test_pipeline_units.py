@@ -366,7 +366,8 @@ def test_the_audit_reads_the_staged_file_and_a_failed_one_is_discarded(tmp_path:
         assert con.execute("select max(win_rate) from marts.kpi_sales").fetchone()[0] == 0.5
         assert con.execute("select count(*) from pipeline.published_tables").fetchone()[0] == 3
     assert not list(paths.serving_db.parent.glob(".*tmp*"))
-    # a staged file whose audit fails is discarded; the served version stays
+    # staged from the changed build (win_rate 7), a file fails its audit: it is discarded, the served
+    # version stays
     bad = publish.write_candidate(paths, served_relations(manifest()), "20261118T010000Z-cccccc", {})
     report = validate_build(bad.file, checked_models(manifest()))
     assert ("kpi_sales", "bounded_rate") in {(f.model, f.check) for f in report.failures}
