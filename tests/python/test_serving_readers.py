@@ -173,7 +173,7 @@ select
     i as id,
     'label ' || (i % 7) as label,
     (i * 0.01)::decimal(18, 2) as amount
-from range(40000) as r (i)
+from range(130000) as r (i)
 """
 
 
@@ -192,17 +192,28 @@ def type_dumps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with duckdb.connect(str(paths.build_db)) as con:
         con.execute(TYPES_SQL)
         con.execute("create view marts.kpi_types as select * from types_build.marts.fct_types")
+        con.execute("create view marts.kpi_many_rows as select * from types_build.marts.fct_many_rows")
     relations = [
         Relation(n, "marts", n, m)
-        for n, m in (("fct_types", "table"), ("kpi_types", "view"), ("fct_many_rows", "table"))
+        for n, m in (
+            ("fct_types", "table"),
+            ("kpi_types", "view"),
+            ("fct_many_rows", "table"),
+            ("kpi_many_rows", "view"),
+        )
     ]
     version = {"run_id": RUN_A, "as_of_date": "2026-11-15", "published_at": "2026-11-16T01:00:00+00:00"}
     publish.publish(paths, relations, version, [], {})
     parquet = serving_parquet.parquet_root(paths.serving_db) / RUN_A
     with duckdb.connect(str(paths.serving_db), read_only=True) as con:
-        row_groups = con.execute(
-            "select row_group_id, max(count) from pragma_storage_info('marts.fct_many_rows') group by 1"
-        ).fetchall()
+        row_groups = {
+            table: sorted(
+                con.execute(
+                    f"select row_group_id, max(count) from pragma_storage_info('marts.{table}') group by 1"
+                ).fetchall()
+            )
+            for table in ("fct_many_rows", "kpi_many_rows")
+        }
     return {**read_with_every_reader(paths.serving_db, parquet, root / "dumps"), "row_groups": row_groups}
 
 
@@ -420,11 +431,16 @@ def test_an_open_duckdb_cli_session_sees_a_new_version_after_open_again(served: 
         publish.rollback(paths, RUN_B)
 
 
-def test_served_tables_are_written_in_small_row_groups(type_dumps: dict[str, Any]) -> None:
-    """D121: 40,000 rows make three row groups of at most 16,384 rows (one with DuckDB's default), which
-    the 1.x readers read the same (the next test compares every table)."""
-    sizes = [rows for _, rows in type_dumps["row_groups"]]
-    assert len(sizes) == 3 and max(sizes) == publish.SERVING_ROW_GROUP_SIZE == 16_384 and sum(sizes) == 40_000
+def test_served_kpi_tables_are_written_in_small_row_groups(type_dumps: dict[str, Any]) -> None:
+    """D121, D130: the same 130,000 rows make at least 8 row groups of at most 16,384 rows as a KPI table
+    (a parallel insert may leave one more partly filled), and DuckDB's default 2 groups (122,880 + 7,120)
+    as a fact; the 1.x readers read both the same (the next
+    test compares every table)."""
+    kpi = [rows for _, rows in type_dumps["row_groups"]["kpi_many_rows"]]
+    fact = [rows for _, rows in type_dumps["row_groups"]["fct_many_rows"]]
+    assert publish.SERVING_ROW_GROUP_SIZE == 16_384
+    assert len(kpi) >= 8 and max(kpi) == 16_384 and sum(kpi) == 130_000
+    assert fact == [122_880, 7_120]
 
 
 @pytest.mark.parametrize("reader", PYTHON_READERS)
