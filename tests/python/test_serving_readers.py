@@ -434,8 +434,7 @@ def test_an_open_duckdb_cli_session_sees_a_new_version_after_open_again(served: 
 def test_served_kpi_tables_are_written_in_small_row_groups(type_dumps: dict[str, Any]) -> None:
     """D121, D130: the same 130,000 rows make at least 8 row groups of at most 16,384 rows as a KPI table
     (a parallel insert may leave one more partly filled), and DuckDB's default 2 groups (122,880 + 7,120)
-    as a fact; the 1.x readers read both the same (the next
-    test compares every table)."""
+    as a fact; the 1.x readers read both the same (the next test compares every table)."""
     kpi = [rows for _, rows in type_dumps["row_groups"]["kpi_many_rows"]]
     fact = [rows for _, rows in type_dumps["row_groups"]["fct_many_rows"]]
     assert publish.SERVING_ROW_GROUP_SIZE == 16_384
