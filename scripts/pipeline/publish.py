@@ -50,7 +50,7 @@ SERVING_STORAGE_NUMBER = 64
 # kpi_sales_vs_target (530 k rows) through Arrow took 89-92 ms at p95 with the default, 54-63 ms with
 # 16,384 (the five views of 170-200 k rows 10-50 % faster), for a file 18 % bigger. Every 1.x reader opens it
 # (tests/python/test_serving_readers.py publishes a table of several groups). Facts, dimensions and the
-# data-quality tables keep the default, which costs a third less CPU to write (D130).
+# data-quality tables keep the default, which costs about a quarter less CPU to write (D130).
 SERVING_ROW_GROUP_SIZE = 16_384
 FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 RUNS_COLUMNS = {
