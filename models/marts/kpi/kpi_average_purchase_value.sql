@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month (reporting time zone) x customer segment, from the first invoice month to the
 -- as-of month, for every segment with invoices: the orders invoiced in the month, their invoiced
 -- revenue, the average purchase value (revenue per invoiced order), the customers invoiced and revenue

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month (reporting time zone), from the first month with a booking to the as-of month: net
 -- bookings = orders received in the month (by ordered_at) less the orders cancelled in the month (by the
 -- cancellation date, D36), so a cancellation never changes an earlier month; the gross and cancelled parts

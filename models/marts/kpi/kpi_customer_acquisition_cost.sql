@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month and acquisition channel (with its channel group), plus one row per month with
 -- channel = 'all' (blended): new customers (acquired in the month, by the channel of the lead behind the
 -- first won deal, 'unattributed' otherwise), the channel's marketing spend, the month's sales expenses

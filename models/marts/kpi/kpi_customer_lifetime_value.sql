@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per acquisition cohort month (month the customer was acquired: first booked order, else first
 -- subscription; reporting time zone) x customer segment, from the first acquisition month to the as-of
 -- month, for every segment with customers: the cohort's customers, their revenue and gross profit to the

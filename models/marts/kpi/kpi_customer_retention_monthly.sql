@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month (reporting time zone), from the first month with an active customer to the as-of
 -- month: customers active at the start of the month (active at the previous month's evaluation point),
 -- how many of them were retained or churned, new and reactivated customers, retention and churn rates,

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per sent month (reporting time zone) x sending rep, rep_id NULL for marketing (campaign) emails,
 -- from the first month with an email to the as-of month: emails sent, delivered, bounced, unique opens and
 -- clicks, and open / click rates over delivered emails. Every month an emailing rep was employed appears

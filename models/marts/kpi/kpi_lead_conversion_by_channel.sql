@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per lead created month (reporting time zone) x channel, from the first month with a lead to the
 -- as-of month, for every channel of dim_channels that has leads. Cohort-based: a lead counts in its
 -- creation month, with whatever it has become by the as-of date (opportunity, won customer). The average

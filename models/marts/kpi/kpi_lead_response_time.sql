@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per lead created month (reporting time zone) x owning rep, from the first month with a lead to
 -- the as-of month: leads assigned, answered, answered within the SLA (var lead_response_sla_minutes) and
 -- the average and median minutes to the first response. Every month a lead-owning rep was employed appears

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per snapshot date x open stage: each month end (reporting time zone) before the as-of month
 -- plus the as-of date, from the first month with open pipeline, crossed with the open standard stages
 -- (including 'unmapped'): the deals open at the end of that date in that stage, their amount and their

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month and rep: pipeline generation. Leads created that the rep owns, opportunities created
 -- that the rep owns (and their amount), and opportunities created that were sourced from a lead the rep
 -- owned (the originating lead's owner, whoever owns the deal). Rows cover every month a rep was employed

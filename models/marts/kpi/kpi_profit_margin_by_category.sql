@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month (reporting time zone) x product category, from the first month with costed revenue
 -- to the as-of month, for every category with revenue: revenue, cost and gross profit of the revenue
 -- events whose cost is known, the revenue-weighted gross margin rate, and the revenue whose cost is

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month (reporting time zone), from the first month with costed revenue to the as-of month:
 -- revenue, cost and gross profit of the revenue events whose cost is known (invoices +, refunds -), the
 -- revenue-weighted gross margin rate, and beside them the revenue whose cost is unknown. With no costed

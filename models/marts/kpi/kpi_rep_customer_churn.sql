@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 {%- set horizon_months = non_negative_int_var('rep_churn_horizon_months', 6) %}
 -- One row per acquisition month and acquiring rep: the customers the rep acquired that month (first booked
 -- order, credited rep), how many of them churned within the horizon (var rep_churn_horizon_months, from

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month (reporting time zone), from the first month with revenue to the as-of month: net
 -- revenue (invoiced order lines in their invoiced month, less refunded lines in their refund month, at the
 -- invoice date's rate), the invoiced and refunded parts, invoiced and refunded orders, and paying

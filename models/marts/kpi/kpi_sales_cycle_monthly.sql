@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month of close (reporting time zone) x account segment, from the first month with a won
 -- deal to the as-of month, for every segment with a won deal, plus one row per month for all segments
 -- together (segment = 'all', is_all_segments): won deals and their sales cycle in whole days (created

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month of kpi_revenue_monthly: the month's net revenue compared with the previous month and
 -- with the same month a year earlier. A comparison month before the first revenue month is absent, so
 -- its revenue and the growth rate are NULL; a growth rate is also NULL when the earlier revenue is 0.

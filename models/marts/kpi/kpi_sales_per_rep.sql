@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month and rep: the rep leaderboard. Revenue (net invoiced, credited rep), bookings (net of
 -- cancellations, credited rep) and deals won (credited rep), the rep's revenue rank within the month and
 -- the change from the previous month. Rows cover every month a rep was employed (zeros without sales) and

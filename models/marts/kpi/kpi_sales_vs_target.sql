@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per sales target: a target period x rep, team or company x metric, with the actual to date, the
 -- attainment and the pace. Who counts towards a target and what they achieved is decided once, in
 -- int_target_actuals: a rep's own credits; a team's members' credits on the days they were in the team

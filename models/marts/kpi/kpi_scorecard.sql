@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month and headline KPI (var scorecard_kpis): the KPI's value, the previous month's value and
 -- the change, and, for KPIs with a company target (revenue, bookings, new_customers, deals_won), the target
 -- for the month and to date (int_target_months: prorated by overlapping days, finest grain) and a status:

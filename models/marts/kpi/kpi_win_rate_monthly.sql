@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- One row per month of close (reporting time zone), from the first month with a closed deal to the as-of
 -- month: deals won and lost, the count-based and amount-based win rates, and the average won deal size
 -- over the won deals that have an amount (the others are counted beside it, D35).
