@@ -2,8 +2,8 @@
 
 A publish writes a brand-new file next to the serving file (ATTACH of a fresh temp file to the build
 database in the storage format of DuckDB 1.1, so the DuckDB 1.x readers bundled in BI drivers open it;
-one CREATE TABLE AS per served relation: KPI views become plain tables, so nothing refers to the build
-database's catalog), checkpoints and fsyncs it, archives a copy in versions/, exports it as Parquet
+one CREATE TABLE AS per served relation: every one becomes a plain table, a view too, so nothing refers to
+the build database's catalog), checkpoints and fsyncs it, archives a copy in versions/, exports it as Parquet
 (serving_parquet), and only then os.replace()s it over the serving file, fsyncs the folder and points the
 Parquet `current` at the new version. A reader has the previous complete file or the new complete file
 open, never a mix, and read-only readers never block the pipeline. A process holding the serving file
@@ -228,8 +228,9 @@ def write_tables(
     run_id: str,
     on_first_table: Callable[[], None] | None = None,
 ) -> PublishedVersion:
-    """Write every relation of the build database `con` into `out_file` as a plain table (a KPI view is
-    computed once, here), with its row count and checksum. The file is checkpointed and can be audited.
+    """Write every relation of the build database `con` into `out_file` as a plain table (a view is
+    computed here; the KPI models are tables on DuckDB since D132), with its row count and checksum. The
+    file is checkpointed and can be audited.
 
     Two passes over one file: facts, dimensions and data-quality tables in DuckDB's default row groups,
     then the KPI tables in row groups of SERVING_ROW_GROUP_SIZE rows (a per-ATTACH setting, D130)."""

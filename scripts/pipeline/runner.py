@@ -250,9 +250,9 @@ class Pipeline:
         return ExitCode.OK
 
     def _audit_and_publish(self, manifest: dict[str, object], as_of: dt.date | None) -> None:
-        """Write-audit-publish. On DuckDB the new serving file is written first (`stage`: a KPI view is
-        computed once, into a table), the great-expectations suites read that file, and only an audited file
-        is completed and installed (D129). An engine validates its build, then publishes."""
+        """Write-audit-publish. On DuckDB the new serving file is written first (`stage`: the KPI tables
+        dbt built are copied into it, D132), the great-expectations suites read that file, and only an
+        audited file is completed and installed (D129). An engine validates its build, then publishes."""
         if self.engine is not None:
             self._validate(manifest)
             self._publish(manifest, as_of)
