@@ -238,9 +238,12 @@ def _progress_frame(panel: Panel, fmt: Formatter) -> tuple[pd.DataFrame, str, in
     """Targets in progress: the finest period grain present, and for rep targets one metric (revenue
     when there are revenue targets); the bars, the metric and how many targets there were before the cap."""
     frame = panel.frame.copy()
-    grains = [g for g in ("month", "quarter", "year", "custom") if g in set(frame["period_grain"])]
+    # unique() first: set() of a column walks all its rows in Python
+    present = set(frame["period_grain"].unique())
+    grains = [g for g in ("month", "quarter", "year", "custom") if g in present]
     frame = frame[frame["period_grain"] == grains[0]] if grains else frame
-    metric = "revenue" if "revenue" in set(frame["metric"]) else sorted(set(frame["metric"]))[0]
+    metrics = set(frame["metric"].unique())
+    metric = "revenue" if "revenue" in metrics else sorted(metrics)[0]
     if panel.spec.key == "rep_targets":
         frame = frame[frame["metric"] == metric]
     total = len(frame)
