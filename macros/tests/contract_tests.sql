@@ -82,30 +82,53 @@
 {#- The combination of columns is unique in the raw table, compared as staging compares them (trimmed
     text, NULLs equal). On a key plus updated_at it finds versions staging can only order by hash. With new
     rows only (contract_new_rows), a combination is reported when one of its rows is new: the groups are
-    those of the new rows' first column, every row of them, old ones too. -#}
+    those of the new rows' first column, every row of them, old ones too. That form cleans each row's text
+    once (raw_keys): written inline, the clean-up ran in the filter, its subquery and the grouping, each
+    over every raw row (the DuckDB profile disables common-subexpression elimination). -#}
 {% test contract_unique_combination(model, combination_of_columns) %}
     {%- set new_rows = contract_new_rows(model) if relation_exists(model) else none %}
-    {%- if relation_exists(model) %}
+    {%- set first = combination_of_columns[0] %}
+    {%- if relation_exists(model) and new_rows %}
+    with raw_keys as (
+        select
+            {%- for c in combination_of_columns %}
+            {{ crm_text(c) }} as {{ c }},
+            {%- endfor %}
+            {{ new_rows }} as is_new
+        from {{ model }}
+    ),
+
+    new_first_keys as (
+        select distinct {{ first }} from raw_keys
+        where is_new
+    )
+
+    select
+        {%- for c in combination_of_columns %}
+        {{ c }},
+        {%- endfor %}
+        count(*) as n_records
+    from raw_keys
+    where
+        {{ first }} in (select {{ first }} from new_first_keys)
+        or ({{ first }} is null and exists (select 1 from new_first_keys where {{ first }} is null))
+    group by
+        {%- for c in combination_of_columns %}
+        {{ c }}{{ "," if not loop.last }}
+        {%- endfor %}
+    having count(*) > 1 and sum(case when is_new then 1 else 0 end) > 0
+    {%- elif relation_exists(model) %}
     select
         {%- for c in combination_of_columns %}
         {{ crm_text(c) }} as {{ c }},
         {%- endfor %}
         count(*) as n_records
     from {{ model }}
-    {%- if new_rows %}
-    {%- set first = crm_text(combination_of_columns[0]) %}
-    where
-        {{ first }} in (select {{ first }} from {{ model }} where {{ new_rows }})
-        or ({{ first }} is null and exists (select 1 from {{ model }} where {{ new_rows }} and {{ first }} is null))
-    {%- endif %}
     group by
         {%- for c in combination_of_columns %}
         {{ crm_text(c) }}{{ "," if not loop.last }}
         {%- endfor %}
     having count(*) > 1
-    {%- if new_rows %}
-        and sum(case when {{ new_rows }} then 1 else 0 end) > 0
-    {%- endif %}
     {%- else %}
     select 1 as absent_table where 1 = 0
     {%- endif %}

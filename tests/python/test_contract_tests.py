@@ -86,7 +86,9 @@ def appended() -> duckdb.DuckDBPyConnection:
             ["A1", "2024-01-01", "smb", None],  # an old duplicate: tested on its own night
             ["A2", "01/13/2024", "bogus", None],  # an old wrong label and an old unparseable time
             [None, "2024-01-01", "smb", None],  # an old row without a key
-            ["A3", "2024-02-01", "bogus", 5],  # a new wrong label
+            ["A3", "2023-06-01", "smb", None],
+            ["A3", "2023-06-01", "smb", None],  # an old duplicate of a key that gets a new row ...
+            ["A3", "2024-02-01", "bogus", 5],  # ... this one, a new wrong label
             ["A5", "2024-01-01", "smb", None],
             [" A5", "2024-01-01", "smb", 5],  # a new row that duplicates an old one
             [None, "2024-03-01", "smb", 5],  # a new row without a key
@@ -113,15 +115,21 @@ def _run(
 @pytest.mark.parametrize(
     ("env", "nulls", "labels", "duplicates", "unparseable"),
     [
-        # every row (a full night, or dbt by hand): both keyless rows, both wrong labels, all three duplicates
+        # every row (a full night, or dbt by hand): both keyless rows, both wrong labels, all four duplicates
         (
             {},
             3,
             [("bogus", 2)],
-            [("A1", "2024-01-01", 2), ("A5", "2024-01-01", 2), (None, "2024-03-01", 2)],
+            [
+                ("A1", "2024-01-01", 2),
+                ("A3", "2023-06-01", 2),
+                ("A5", "2024-01-01", 2),
+                (None, "2024-03-01", 2),
+            ],
             [("01/13/2024",), ("not a date",)],
         ),
-        # the rows after batch 4: the new keyless row, the new label, the duplicates with a new row
+        # the rows after batch 4: the new keyless row, the new label, the duplicates with a new row (not
+        # the old duplicate of A3, though A3 has a new row)
         (TESTED, 1, [("bogus", 1)], [("A5", "2024-01-01", 2), (None, "2024-03-01", 2)], [("not a date",)]),
     ],
 )
