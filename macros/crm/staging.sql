@@ -13,11 +13,11 @@
       _unparseable_column / _unparseable_reason / _unparseable_value
     lower / upper: columns to lower-case or upper-case; collapse: inner whitespace collapsed;
     required: columns that must be present.
-    incremental: the model is incremental (crm_incremental_config; a key whose first column is text and
-    required): every row also carries its load batch `_load_batch` (crm_load_batch), and an incremental run
-    reads only the raw rows of the keys that are new or changed since the model's last batch (with a
-    composite key: of the values of its first column, every row of each, which the model deletes and
-    inserts), plus the keys it quarantined as
+    incremental: the model is incremental (crm_incremental_config): every row also carries its load batch
+    `_load_batch` (crm_load_batch), and an incremental run reads only the raw rows of the keys that are new
+    or changed since the model's last batch (with a composite key: of the values of one text column of it,
+    `incremental_key`, by default the first, every row of each, which the model deletes and inserts; its
+    NULLs are read every night), plus the keys it quarantined as
     future-dated (a later day may accept them): every version of those keys, so ranks come out as in a
     full build. A model that reads other tables says so, and its rows are read again when what they read
     may have changed (crm_changed_keys_filter):
@@ -33,7 +33,8 @@
       checked       the diagnostics, comparing each parsed value with its text
       versioned     the version rank of each key and the first time it was seen -#}
 {% macro crm_typed_rows(
-    table_name, lower=[], upper=[], collapse=[], required=[], incremental=false, depends_on=[], reads_rates=false
+    table_name, lower=[], upper=[], collapse=[], required=[], incremental=false, depends_on=[], reads_rates=false,
+    incremental_key=none
 ) -%}
     {%- if not execute -%}
         {#- Parsing: the graph is not built yet; only record the dependencies on the source (and on the
@@ -80,8 +81,9 @@
     {%- set batch = crm_load_batch(table_name) if incremental else none -%}
     {%- set only_changed_keys = incremental and batch != 'null' and is_incremental() and '_load_batch' in crm_relation_columns(this)
         and crm_dependency_batches_known(depends_on, reads_rates) -%}
-    {%- if incremental and ((columns | selectattr('name', 'equalto', key[0]) | first).data_type != 'varchar' or key[0] in table.nullable_key) -%}
-        {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): incremental needs a key whose first column is text and required") }}
+    {%- set changed_key = incremental_key or key[0] -%}
+    {%- if incremental and (changed_key not in key or (columns | selectattr('name', 'equalto', changed_key) | first).data_type != 'varchar') -%}
+        {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): incremental needs a text column of the key, got " ~ changed_key) }}
     {%- endif -%}
     with
 
@@ -99,7 +101,7 @@
         from {{ crm_source(table_name) }} as source_rows
         {%- if only_changed_keys %}
         where
-            {{ crm_changed_keys_filter(table_name, key[0], batch, depends_on, reads_rates) }}
+            {{ crm_changed_keys_filter(table_name, changed_key, batch, depends_on, reads_rates) }}
         {%- endif %}
     ),
 

@@ -47,6 +47,7 @@ INCREMENTAL_MODELS = tuple(
         "order_lines",
         "orders",
         "opportunity_stage_history",
+        "sales_expenses",
         "sales_reps",
         "sales_targets",
         "subscriptions",
@@ -131,8 +132,9 @@ def _write_dependency_nights(root: Path, day: dt.date) -> list[Path]:
     the first (`day`) a rep who now leaves before being hired (quarantined: the leads, deals, orders and
     targets they own lose their owner), two orders with an unknown status (quarantined: their lines are
     orphaned), a product with a negative price (quarantined: lines and subscriptions lose their product),
-    a deal without created_at (dated by its stage history), and a new account created in four days
-    (quarantined as future-dated) with a new contact (its account not found); the second only an earlier
+    a deal without created_at (dated by its stage history), a new account created in four days
+    (quarantined as future-dated) with a new contact (its account not found), and second versions of two
+    expenses (one of a rep, its month written as a timestamp; one of a team); the second only an earlier
     stage-history entry of that deal, which re-dates it, and it is built as a later day, on which the
     account is accepted and so the contact finds it, though neither has a new row."""
     stamp = f"'{day.isoformat()} 03:00:00+07:00'"
@@ -152,6 +154,7 @@ def _write_dependency_nights(root: Path, day: dt.date) -> list[Path]:
             "opportunity_stage_history",
             "accounts",
             "contacts",
+            "sales_expenses",
         )
     }
     writes = {
@@ -170,6 +173,12 @@ def _write_dependency_nights(root: Path, day: dt.date) -> list[Path]:
         first
         / "contacts.csv": f"select * replace ('CON-LATER' as contact_id, '{FUTURE_ACCOUNT}' as account_id, "
         f"{stamp} as updated_at) from {sample['contacts']} where contact_id = 'CON-000001'",
+        # a second version of a rep's expense, its month written as a timestamp, and of a team's (no rep)
+        first / "sales_expenses.csv": f"(select * replace (expense_month || ' 00:00:00' as expense_month, "
+        f"'1.00' as amount) from {sample['sales_expenses']} where rep_id is not null "
+        "order by expense_month, rep_id, category limit 1) union all (select * replace ('2.00' as amount) "
+        f"from {sample['sales_expenses']} where rep_id is null and team is not null "
+        "order by expense_month, team, category limit 1)",
         second
         / "opportunity_stage_history.csv": "select * replace ('2024-01-02 09:00:00+07:00' as entered_at, "
         f"'Prospecting' as stage_name) from {sample['opportunity_stage_history']} "
@@ -277,6 +286,14 @@ def test_the_dependency_nights_changed_the_rows_that_depend_on_them(nights: Nigh
         f"where account_id = '{FUTURE_ACCOUNT}' and _account_found and _disposition = 'kept'",
         "the order converted at the new rate": "select count(*) from staging.base_crm__orders "
         f"where order_id = '{RATE_ORDER}' and _disposition = 'kept' and rate_to_reporting = {NEW_RATE}",
+        # both versions of each expense were ranked together: one kept, one superseded
+        "the expenses written again": "select count(*) = 2 from (select count(*) as versions, "
+        "count(case when e._disposition = 'kept' then 1 end) as kept "
+        "from staging.base_crm__sales_expenses as e inner join staging.base_crm__sales_expenses as n "
+        "on e.expense_month = n.expense_month and e.rep_id is not distinct from n.rep_id "
+        "and e.team is not distinct from n.team and e.category = n.category "
+        "where n.amount in (1, 2) group by n.expense_month, n.rep_id, n.team, n.category) "
+        "where versions = 2 and kept = 1",
     }
     with duckdb.connect(str(nights.incremental), read_only=True) as con:
         found = {name: con.execute(query).fetchone()[0] for name, query in checks.items()}

@@ -1,4 +1,7 @@
 -- Every raw sales_expenses row, typed and classified, converted at the rate of the expense month.
+-- Incremental by rep (D133): the key starts with a date, written in more than one way, so a night reads
+-- every row of each rep with a new row (and every row without a rep).
+{{ config(**crm_incremental_config('rep_id')) }}
 with
 
 typed_rows as (
@@ -8,6 +11,9 @@ typed_rows as (
         upper=['currency_code'],
         collapse=['team'],
         required=['amount', 'currency_code'],
+        incremental=true,
+        incremental_key='rep_id',
+        reads_rates=true,
     ) }}
 ),
 
