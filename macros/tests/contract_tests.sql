@@ -82,39 +82,43 @@
 {#- The combination of columns is unique in the raw table, compared as staging compares them (trimmed
     text, NULLs equal). On a key plus updated_at it finds versions staging can only order by hash. With new
     rows only (contract_new_rows), a combination is reported when one of its rows is new: the groups are
-    those of the new rows' first column, every row of them, old ones too. That form cleans each row's text
-    once (raw_keys): written inline, the clean-up ran in the filter, its subquery and the grouping, each
-    over every raw row (the DuckDB profile disables common-subexpression elimination). -#}
+    those of the new rows' first column, every row of them, old ones too. That form cleans the first
+    column's text once per row (raw_rows) and the other columns' only for the rows it keeps: written inline,
+    the clean-up of the first column ran in the filter, its subquery and the grouping, each over every raw
+    row (the DuckDB profile disables common-subexpression elimination). -#}
 {% test contract_unique_combination(model, combination_of_columns) %}
     {%- set new_rows = contract_new_rows(model) if relation_exists(model) else none %}
     {%- set first = combination_of_columns[0] %}
     {%- if relation_exists(model) and new_rows %}
-    with raw_keys as (
+    with raw_rows as (
         select
-            {%- for c in combination_of_columns %}
-            {{ crm_text(c) }} as {{ c }},
+            {%- for c in combination_of_columns[1:] %}
+            {{ c }},
             {%- endfor %}
+            {{ crm_text(first) }} as first_key,
             {{ new_rows }} as is_new
         from {{ model }}
     ),
 
     new_first_keys as (
-        select distinct {{ first }} from raw_keys
+        select distinct first_key from raw_rows
         where is_new
     )
 
     select
-        {%- for c in combination_of_columns %}
-        {{ c }},
+        first_key as {{ first }},
+        {%- for c in combination_of_columns[1:] %}
+        {{ crm_text(c) }} as {{ c }},
         {%- endfor %}
         count(*) as n_records
-    from raw_keys
+    from raw_rows
     where
-        {{ first }} in (select {{ first }} from new_first_keys)
-        or ({{ first }} is null and exists (select 1 from new_first_keys where {{ first }} is null))
+        first_key in (select first_key from new_first_keys)
+        or (first_key is null and exists (select 1 from new_first_keys where first_key is null))
     group by
-        {%- for c in combination_of_columns %}
-        {{ c }}{{ "," if not loop.last }}
+        first_key
+        {%- for c in combination_of_columns[1:] %},
+        {{ crm_text(c) }}
         {%- endfor %}
     having count(*) > 1 and sum(case when is_new then 1 else 0 end) > 0
     {%- elif relation_exists(model) %}
