@@ -5,7 +5,8 @@ One sequence for the module, on the sample: a full load and build (as of 2026-11
 changes (scripts.sampledata.changes, 5 % of each table with a one-column key: new ids, late-arriving
 activities and e-mail events, newer versions of old ids, soft deletes; the first also a new currency rate)
 and two nights that change only what other rows depend on (D126: a rep, two orders and a product that
-staging no longer keeps, then a stage-history entry that re-dates a deal), each appended with
+staging no longer keeps, then a stage-history entry that re-dates a deal; the first also second versions of
+two sales expenses, D133), each appended with
 `load_raw --append` and built without --full-refresh. The database is then rebuilt with --full-refresh and
 every relation of staging, intermediate and marts is compared, by row count and an order-independent
 checksum of its rows.
