@@ -106,7 +106,7 @@
     reads_rates). When one is not (a CRM adapter's model provides it), its changes cannot be found and the
     model reads every raw row. -#}
 {% macro crm_dependency_batches_known(depends_on, reads_rates) -%}
-    {%- set tables = depends_on | map(attribute='table') | list + (['currency_rates'] if reads_rates else []) -%}
+    {%- set tables = depends_on | map(attribute='table') | list + (['currency_rates'] if reads_rates is sameas true else []) -%}
     {%- for t in tables -%}
         {%- if crm_table_exists(t) and crm_load_batch(t) == 'null' -%}{{ return(false) }}{%- endif -%}
     {%- endfor -%}
@@ -115,10 +115,10 @@
 
 {#- The where clause of an incremental night (crm_typed_rows, alias source_rows): the raw rows of a newer
     batch, every version of their keys, and the keys whose rows may come out differently tonight: those
-    quarantined as future-dated, those whose dependency (depends_on) changed or was not found, and every
-    row when the currency rates changed (reads_rates). Keys are compared as clean text on both sides. The
-    rows without a key are all read (the pre-hook crm_incremental_reset deleted them): they are few, and
-    their columns may depend on what changed too. -#}
+    quarantined as future-dated, those whose dependency (depends_on) changed or was not found, and those a
+    change of the currency rates reaches (reads_rates, crm_rate_changed_keys). Keys are compared as clean
+    text on both sides. The rows without a key are all read (the pre-hook crm_incremental_reset deleted
+    them): they are few, and their columns may depend on what changed too. -#}
 {% macro crm_changed_keys_filter(table_name, key, batch, depends_on=[], reads_rates=false) -%}
     {%- set last_batch = crm_last_read_batch() -%}
     {{ crm_text(key) }} is null
@@ -131,6 +131,10 @@
                 union all
                 select {{ key }} from {{ this }} where {{ d.column }} is not null and not {{ d.found }}
                 {%- endfor %}
+                {%- if reads_rates %}
+                union all
+                {{ crm_rate_changed_keys(key, reads_rates, last_batch) | indent(16) }}
+                {%- endif %}
             )
             {%- for d in depends_on if crm_table_exists(d.table) %}
             {%- set their_key = d.key if d.key is defined else crm_contract_table(d.table).key[0] %}
@@ -139,12 +143,49 @@
                 where {{ crm_load_batch(d.table) }} > {{ last_batch }}
             )
             {%- endfor %}
-            {%- if reads_rates %}
-            or exists (
-                select 1 from {{ crm_source('currency_rates') }} as source_rows
-                where {{ crm_load_batch('currency_rates') }} > {{ last_batch }}
-            )
-            {%- endif %}
+{%- endmacro %}
+
+{#- The keys of the model's rows (this) that a change of the currency rates since `last_batch` can reach
+    (D134). A rate applies from its day to the next rate of its currency (crm_join_rates), so a rate row of
+    a newer batch (new, corrected or quarantined) changes at most the rows of its currency that converted
+    on or after its day; a currency that gains its first kept rate or loses its last one changes
+    `_currency_is_known` on every row of it. With reads_rates = {'model': m, 'column': c} the rows copy
+    currency_code and rate_to_reporting from the row of model m whose key is c (order lines, from their
+    order): the rows whose copy differs. A table built before `_rate_date` existed: every row, when the
+    rates have a newer batch. -#}
+{% macro crm_rate_changed_keys(key, reads_rates, last_batch) -%}
+    {%- set columns = crm_relation_columns(this) -%}
+    {%- if reads_rates is mapping -%}
+select built.{{ key }} from {{ this }} as built
+inner join {{ ref(reads_rates.model) }} as copied
+    on built.{{ reads_rates.column }} = copied.{{ reads_rates.column }}
+where built.currency_code is distinct from copied.currency_code
+    or built.rate_to_reporting is distinct from copied.rate_to_reporting
+    {%- elif '_rate_date' in columns -%}
+select built.{{ key }} from {{ this }} as built
+inner join (
+    select
+        currency_code,
+        min(rate_date) as first_changed_day
+    from {{ ref('base_crm__currency_rates') }}
+    where _load_batch > {{ last_batch }} and currency_code is not null and rate_date is not null
+    group by currency_code
+) as changed_rates
+    on built.currency_code = changed_rates.currency_code
+    and (built._rate_date is null or built._rate_date >= changed_rates.first_changed_day)
+union all
+select {{ key }} from {{ this }}
+where _currency_is_known is distinct from (
+    currency_code = '{{ reporting_currency() }}'
+    or currency_code in (select rates.currency_code from {{ ref('stg_crm__currency_rates') }} as rates)
+)
+    {%- else -%}
+select {{ key }} from {{ this }}
+where exists (
+    select 1 from {{ crm_source('currency_rates') }} as source_rows
+    where {{ crm_load_batch('currency_rates') }} > {{ last_batch }}
+)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The config of an incremental base model (D119): incremental on DuckDB, deleting and inserting the rows

@@ -13,6 +13,8 @@
       _unparseable_column / _unparseable_reason / _unparseable_value
     lower / upper: columns to lower-case or upper-case; collapse: inner whitespace collapsed;
     required: columns that must be present.
+    load_batch: every row also carries its load batch `_load_batch` (crm_load_batch), for a model that is
+    not incremental but whose changes incremental models look for (currency_rates, reads_rates below).
     incremental: the model is incremental (crm_incremental_config): every row also carries its load batch
     `_load_batch` (crm_load_batch), and an incremental run reads only the raw rows of the keys that are new
     or changed since the model's last batch (with a composite key: of the values of one text column of it,
@@ -24,7 +26,12 @@
       depends_on   [{table, column, key (default: the table's key), found (optional flag column)}]: the
                    rows whose `column` is a `key` of `table` in a newer batch, and the rows whose `found`
                    flag is false (the parent was not kept, and a later day may keep it);
-      reads_rates  the model converts money: every row when currency_rates has a newer batch.
+      reads_rates  the model converts money (crm_changed_keys_filter): true when it joins the rates itself
+                   (its rows carry currency_code, _currency_is_known and the day they converted at,
+                   _rate_date): the rows a rate of a newer batch can reach, of its currency and on or after
+                   its day, and the rows whose currency became known or unknown; or
+                   {'model': ..., 'column': ...} when it copies currency_code and rate_to_reporting from the
+                   row of that staging model whose key is `column`: the rows whose copy differs from it.
     The SQL is four named steps, read top to bottom (docs/staging_rules.md, "How a base model compiles"):
       source_text   every contract column as clean text `<column>__text` (trimmed, NULL when empty), and
                     the extra columns as they are
@@ -34,7 +41,7 @@
       versioned     the version rank of each key and the first time it was seen -#}
 {% macro crm_typed_rows(
     table_name, lower=[], upper=[], collapse=[], required=[], incremental=false, depends_on=[], reads_rates=false,
-    incremental_key=none
+    incremental_key=none, load_batch=false
 ) -%}
     {%- if not execute -%}
         {#- Parsing: the graph is not built yet; only record the dependencies on the source (and on the
@@ -42,6 +49,10 @@
         {%- do source('crm', table_name) -%}
         {%- set adapter_model = crm_adapter_model(table_name) -%}
         {%- if adapter_model is not none -%}{%- do ref(adapter_model) -%}{%- endif -%}
+        {#- and on what an incremental night reads to find the rows a rate change reaches -#}
+        {%- if incremental and reads_rates is mapping -%}{%- do ref(reads_rates.model) -%}
+        {%- elif incremental and reads_rates -%}{%- do ref('base_crm__currency_rates') -%}{%- do ref('stg_crm__currency_rates') -%}
+        {%- endif -%}
         {{- return('select 1') -}}
     {%- endif -%}
     {%- set table = crm_contract_table(table_name) -%}
@@ -78,7 +89,8 @@
             {%- do key_checks.append('(' ~ k ~ '__text is not null and ' ~ k ~ ' is null)') -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set batch = crm_load_batch(table_name) if incremental else none -%}
+    {%- set with_batch = incremental or load_batch -%}
+    {%- set batch = crm_load_batch(table_name) if with_batch else none -%}
     {%- set only_changed_keys = incremental and batch != 'null' and is_incremental() and '_load_batch' in crm_relation_columns(this)
         and crm_dependency_batches_known(depends_on, reads_rates) -%}
     {%- set changed_key = incremental_key or key[0] -%}
@@ -90,12 +102,12 @@
     source_text as (
         select
             {%- for c in names %}
-            {% if crm_is_typed_value(raw_types.get(c, 'varchar')) %}cast({{ c }} as {{ dbt.type_string() }}){% else %}{{ crm_text(c) }}{% endif %} as {{ c }}__text{{ "," if not loop.last or extras or incremental }}
+            {% if crm_is_typed_value(raw_types.get(c, 'varchar')) %}cast({{ c }} as {{ dbt.type_string() }}){% else %}{{ crm_text(c) }}{% endif %} as {{ c }}__text{{ "," if not loop.last or extras or with_batch }}
             {%- endfor %}
             {%- for extra in extras %}
-            source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last or incremental }}
+            source_rows.{{ adapter.quote(extra) }}{{ "," if not loop.last or with_batch }}
             {%- endfor %}
-            {%- if incremental %}
+            {%- if with_batch %}
             cast({{ batch }} as {{ dbt.type_bigint() }}) as _load_batch
             {%- endif %}
         from {{ crm_source(table_name) }} as source_rows
@@ -126,7 +138,7 @@
             {%- for extra in extras %}
             {{ adapter.quote(extra) }},
             {%- endfor %}
-            {%- if incremental %}
+            {%- if with_batch %}
             _load_batch,
             {%- endif %}
             {{ '(' ~ key_checks | join(' or ') ~ ')' if key_checks else 'false' }} as _key_is_invalid,

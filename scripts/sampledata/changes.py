@@ -3,7 +3,7 @@
     python -m scripts.sampledata.changes --from seeds/sample_crm --out /tmp/night2 --share 0.01
     python -m scripts.pipeline run --incremental --raw-dir /tmp/night2
 
-For every contract table with a one-column key (12 of the 16; the four with composite keys are left out),
+For every contract table with a one-column key (12 of the 16; three with composite keys are left out),
 the rows picked by a seeded hash of the key are written, in the base file's format and column types:
   - new records: copies of existing rows under a new key (`<key>-<tag>`). Their event dates are the
     copied row's, so in the event tables (activities, e-mail events) they are late-arriving rows;
@@ -11,6 +11,8 @@ the rows picked by a seeded hash of the key are written, in the base file's form
   - soft deletes (tables with is_deleted and updated_at; activities, which have no updated_at, get a
     second version marked deleted): the same key with is_deleted true.
 A new record of a child table points at the parent its copied row pointed at, so nothing is orphaned.
+currency_rates gets what a daily export brings: the new day's rate of each currency (its latest rate,
+dated the new day).
 manifest.json carries the new day as the as-of date. The output is deterministic for the same inputs.
 Used by the incremental benchmark (scripts/benchmark/incremental.py) and the incremental equality test.
 """
@@ -131,6 +133,24 @@ def table_changes(
     return TableChanges(table.name, base_rows, new, updated, deleted)
 
 
+def rate_changes(con: duckdb.DuckDBPyConnection, source: Path, target: Path, day: dt.date) -> TableChanges:
+    """The new day's rates: for each currency, its latest rate row dated `day` (same format)."""
+    reader = _reader(source)
+    types = dict(
+        con.execute(f"select column_name, column_type from (describe select * from {reader})").fetchall()
+    )
+    base_rows = con.execute(f"select count(*) from {reader}").fetchone()[0]
+    currency = "upper(regexp_replace(currency_code, '[^A-Za-z]', '', 'g'))"  # stray spaces and case
+    latest = (
+        f"select * replace ({_value(types['rate_date'], day.isoformat())} as rate_date) from {reader} "
+        f"where currency_code is not null qualify row_number() over (partition by {currency} "
+        "order by try_cast(rate_date as date) desc nulls last, rate_to_reporting) = 1"
+    )
+    con.execute(f"copy ({latest} order by all) to {_literal(str(target))} {_writer(target)}")
+    new = con.execute(f"select count(*) from {_reader(target)}").fetchone()[0]
+    return TableChanges("currency_rates", base_rows, new, 0, 0)
+
+
 def write_changes(
     raw_dir: Path, out_dir: Path, share: float, day: dt.date | None = None
 ) -> list[TableChanges]:
@@ -152,7 +172,10 @@ def write_changes(
     with duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
         for name, path in sorted(files.items()):
-            changes = table_changes(con, contract[name], path, out_dir / path.name, share, tag, day)
+            if name == "currency_rates":
+                changes: TableChanges | None = rate_changes(con, path, out_dir / path.name, day)
+            else:
+                changes = table_changes(con, contract[name], path, out_dir / path.name, share, tag, day)
             if changes is None:
                 continue
             written.append(changes)

@@ -3,10 +3,11 @@ with the same tables as one full refresh of the same raw rows.
 
 One sequence for the module, on the sample: a full load and build (as of 2026-11-15), then two nights of
 changes (scripts.sampledata.changes, 5 % of each table with a one-column key: new ids, late-arriving
-activities and e-mail events, newer versions of old ids, soft deletes; the first also a new currency rate)
-and two nights that change only what other rows depend on (D126: a rep, two orders and a product that
-staging no longer keeps, then a stage-history entry that re-dates a deal; the first also second versions of
-two sales expenses, D133), each appended with
+activities and e-mail events, newer versions of old ids, soft deletes, and the day's currency rates; the
+first also a late rate of a day two years back) and two nights that change only what other rows depend on
+(D126: a rep, two orders and a product that staging no longer keeps, then a stage-history entry that
+re-dates a deal; the first also second versions of two sales expenses, D133, and an order in a currency
+without rates, which the second gives a first rate, D134), each appended with
 `load_raw --append` and built without --full-refresh. The database is then rebuilt with --full-refresh and
 every relation of staging, intermediate and marts is compared, by row count and an order-independent
 checksum of its rows.
@@ -59,6 +60,7 @@ CHANGED_ORDERS = ("SO-000001", "SO-000002")  # a new version with an unknown sta
 REDATED_DEAL = "OPP-000001"  # loses its created_at, then an earlier stage-history entry arrives
 RATE_ORDER = "SO-000067"  # a USD order of Sunday 2024-11-24, converted at Friday's rate until night 2
 NEW_RATE = 20000
+NEW_CURRENCY_ORDER = "SO-JPY"  # in a currency without rates, which gets its first rate a night later
 FUTURE_ACCOUNT = "ACC-LATER"  # created in 4 days: quarantined as future-dated, its new contact not found
 LATER_DAY = {"future_grace_days": 10}  # the day it is accepted, without waiting for the clock
 
@@ -98,10 +100,9 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Nights:
         day = FIRST_DAY + dt.timedelta(days=night)
         changes = root / f"night{night + 1}"
         write_changes(SAMPLE, changes, 0.05, day)
-        if night == 1:
-            _write_rows(
-                changes / "currency_rates.csv", ["2024-11-24", "USD", f"{NEW_RATE}.00"], "currency_rates"
-            )
+        if night == 1:  # besides the day's rates (write_changes), a late rate of a Sunday two years ago
+            rates = changes / "currency_rates.csv"
+            rates.write_text(rates.read_text(encoding="utf-8") + f"2024-11-24,USD,{NEW_RATE}.00\n", "utf-8")
         loads.append(load_directory(changes, database, append=True))
         _build(root, day)
     last_day = FIRST_DAY + dt.timedelta(days=4)
@@ -121,13 +122,6 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Nights:
     return Nights(root, first_build, incremental, full_refresh, reloaded, loads, compiled)
 
 
-def _write_rows(path: Path, values: list[str], table: str) -> None:
-    """A CSV file of one raw table with one row (values in the sample file's column order)."""
-    header = (SAMPLE / f"{table}.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert len(header.split(",")) == len(values), f"{table}: {header}"
-    path.write_text(header + "\n" + ",".join(values) + "\n", encoding="utf-8")
-
-
 def _write_dependency_nights(root: Path, day: dt.date) -> list[Path]:
     """Two exports that change only rows other rows depend on, as new versions of sample rows:
     the first (`day`) a rep who now leaves before being hired (quarantined: the leads, deals, orders and
@@ -135,9 +129,11 @@ def _write_dependency_nights(root: Path, day: dt.date) -> list[Path]:
     orphaned), a product with a negative price (quarantined: lines and subscriptions lose their product),
     a deal without created_at (dated by its stage history), a new account created in four days
     (quarantined as future-dated) with a new contact (its account not found), and second versions of two
-    expenses (one of a rep, its month written as a timestamp; one of a team); the second only an earlier
-    stage-history entry of that deal, which re-dates it, and it is built as a later day, on which the
-    account is accepted and so the contact finds it, though neither has a new row."""
+    expenses (one of a rep, its month written as a timestamp; one of a team), and a new order in yen, a
+    currency without rates (quarantined); the second an earlier stage-history entry of that deal, which
+    re-dates it, and the first yen rate, later than the order (D134: the order's currency is known now,
+    though the order has no new row and no rate applies to its day), and it is built as a later day, on
+    which the account is accepted and so the contact finds it, though neither has a new row."""
     stamp = f"'{day.isoformat()} 03:00:00+07:00'"
     later = f"'{dt.datetime.now(dt.UTC).date() + dt.timedelta(days=4)} 09:00:00+07:00'"
     first, second = root / "dependencies1", root / "dependencies2"
@@ -158,12 +154,17 @@ def _write_dependency_nights(root: Path, day: dt.date) -> list[Path]:
             "sales_expenses",
         )
     }
+    top_rep = (  # the rep who owns the most leads
+        f"select owner_rep_id from {sample['leads']} "
+        "where owner_rep_id like 'REP-%' group by 1 order by count(*) desc, 1 limit 1"
+    )
     writes = {
         first / "sales_reps.csv": f"select * replace ('2000-01-01' as left_date, {stamp} as updated_at) "
-        f"from {sample['sales_reps']} where rep_id = (select owner_rep_id from {sample['leads']} "
-        "where owner_rep_id like 'REP-%' group by 1 order by count(*) desc, 1 limit 1)",
+        f"from {sample['sales_reps']} where rep_id = ({top_rep})",
         first / "orders.csv": f"select * replace ('bogus' as status, {stamp} as updated_at) from "
-        f"{sample['orders']} where order_id in {CHANGED_ORDERS}",
+        f"{sample['orders']} where order_id in {CHANGED_ORDERS} union all (select * replace "
+        f"('{NEW_CURRENCY_ORDER}' as order_id, 'JPY' as currency_code, {stamp} as updated_at) "
+        f"from {sample['orders']} where rep_id != ({top_rep}) order by order_id limit 1)",
         first / "products.csv": f"select * replace ('-1' as list_price, {stamp} as updated_at) from "
         f"{sample['products']} where product_id = (select product_id from {sample['order_lines']} "
         "where product_id like 'PRD-%' group by 1 order by count(*) desc, 1 limit 1)",
@@ -184,6 +185,8 @@ def _write_dependency_nights(root: Path, day: dt.date) -> list[Path]:
         / "opportunity_stage_history.csv": "select * replace ('2024-01-02 09:00:00+07:00' as entered_at, "
         f"'Prospecting' as stage_name) from {sample['opportunity_stage_history']} "
         f"where opportunity_id = '{REDATED_DEAL}' order by entered_at limit 1",
+        second / "currency_rates.csv": "select '2026-11-01' as rate_date, 'JPY' as currency_code, "
+        "'105.50' as rate_to_reporting",
     }
     with duckdb.connect() as con:
         for path, query in writes.items():
@@ -285,6 +288,10 @@ def test_the_dependency_nights_changed_the_rows_that_depend_on_them(nights: Nigh
         "and resolved_created_at < timestamp '2024-01-03'",
         "the contact of the account accepted later": "select count(*) from staging.base_crm__contacts "
         f"where account_id = '{FUTURE_ACCOUNT}' and _account_found and _disposition = 'kept'",
+        # its first rate is later than the order: the currency is known now, the rate still missing
+        "the order whose currency became known": "select count(*) from staging.base_crm__orders "
+        f"where order_id = '{NEW_CURRENCY_ORDER}' and _currency_is_known "
+        "and _quarantine_reason = 'missing_currency_rate'",
         "the order converted at the new rate": "select count(*) from staging.base_crm__orders "
         f"where order_id = '{RATE_ORDER}' and _disposition = 'kept' and rate_to_reporting = {NEW_RATE}",
         # both versions of each expense were ranked together: one kept, one superseded

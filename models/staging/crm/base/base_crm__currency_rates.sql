@@ -2,7 +2,8 @@
 with
 
 typed_rows as (
-    {{ crm_typed_rows('currency_rates', upper=['currency_code'], required=['rate_to_reporting']) }}
+    {#- the load batch of each row: an incremental night finds the rates that changed (D134) -#}
+    {{ crm_typed_rows('currency_rates', upper=['currency_code'], required=['rate_to_reporting'], load_batch=true) }}
 ),
 
 final as (

@@ -121,18 +121,17 @@ closes_resolved as (
         on stages_resolved.opportunity_id = history_starts.opportunity_id
 ),
 
+{% set rate_day = reporting_date('coalesce(closes_resolved.resolved_closed_at, closes_resolved.resolved_created_at)') -%}
 enriched as (
     select
         closes_resolved.*,
         {{ crm_rate_to_reporting('closes_resolved.currency_code') }} as rate_to_reporting,
+        cast({{ rate_day }} as date) as _rate_date,  -- the day it converts at: what a rate change reaches (D134)
         {{ crm_currency_is_known('closes_resolved.currency_code') }} as _currency_is_known,
         accounts.account_id is not null as _account_found,
         reps.rep_id is not null as _owner_found
     from closes_resolved
-    {{ crm_join_rates(
-        'closes_resolved.currency_code',
-        reporting_date('coalesce(closes_resolved.resolved_closed_at, closes_resolved.resolved_created_at)'),
-    ) }}
+    {{ crm_join_rates('closes_resolved.currency_code', rate_day) }}
     left join accounts on closes_resolved.account_id = accounts.account_id
     left join reps on closes_resolved.owner_rep_id = reps.rep_id
 ),

@@ -25,6 +25,7 @@ opportunities as (
     from {{ ref('stg_crm__opportunities') }}
 ),
 
+{% set rate_day = reporting_date('typed_rows.entered_at') -%}
 enriched as (
     select
         typed_rows.*,
@@ -34,13 +35,14 @@ enriched as (
         stage_mapping.standard_stage is not null as is_stage_mapped,
         opportunities.currency_code,
         {{ crm_rate_to_reporting('opportunities.currency_code') }} as rate_to_reporting,
+        cast({{ rate_day }} as date) as _rate_date,  -- the day it converts at: what a rate change reaches (D134)
         {{ crm_currency_is_known('opportunities.currency_code') }} as _currency_is_known,
         opportunities.opportunity_id is not null as _opportunity_found
     from typed_rows
     left join stage_mapping
         on {{ normalize_label('typed_rows.stage_name') }} = {{ normalize_label('stage_mapping.stage_label') }}
     left join opportunities on typed_rows.opportunity_id = opportunities.opportunity_id
-    {{ crm_join_rates('opportunities.currency_code', reporting_date('typed_rows.entered_at')) }}
+    {{ crm_join_rates('opportunities.currency_code', rate_day) }}
 ),
 
 final as (

@@ -14,7 +14,7 @@ typed_rows as (
             {'table': 'orders', 'column': 'order_id', 'found': '_order_found'},
             {'table': 'products', 'column': 'product_id', 'found': '_product_found'},
         ],
-        reads_rates=true,
+        reads_rates={'model': 'stg_crm__orders', 'column': 'order_id'},
     ) }}
 ),
 

@@ -49,15 +49,17 @@ invoices_resolved as (
     from dates_resolved
 ),
 
+{% set rate_day = reporting_date('invoices_resolved.resolved_ordered_at') -%}
 enriched as (
     select
         invoices_resolved.*,
         {{ crm_rate_to_reporting('invoices_resolved.currency_code') }} as rate_to_reporting,
+        cast({{ rate_day }} as date) as _rate_date,  -- the day it converts at: what a rate change reaches (D134)
         {{ crm_currency_is_known('invoices_resolved.currency_code') }} as _currency_is_known,
         accounts.account_id is not null as _account_found,
         reps.rep_id is not null as _rep_found
     from invoices_resolved
-    {{ crm_join_rates('invoices_resolved.currency_code', reporting_date('invoices_resolved.resolved_ordered_at')) }}
+    {{ crm_join_rates('invoices_resolved.currency_code', rate_day) }}
     left join accounts on invoices_resolved.account_id = accounts.account_id
     left join reps on invoices_resolved.rep_id = reps.rep_id
 ),

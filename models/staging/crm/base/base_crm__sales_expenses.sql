@@ -17,13 +17,15 @@ typed_rows as (
     ) }}
 ),
 
+{% set rate_day = 'typed_rows.expense_month' -%}
 enriched as (
     select
         typed_rows.*,
         {{ crm_rate_to_reporting('typed_rows.currency_code') }} as rate_to_reporting,
+        cast({{ rate_day }} as date) as _rate_date,  -- the day it converts at: what a rate change reaches (D134)
         {{ crm_currency_is_known('typed_rows.currency_code') }} as _currency_is_known
     from typed_rows
-    {{ crm_join_rates('typed_rows.currency_code', 'typed_rows.expense_month') }}
+    {{ crm_join_rates('typed_rows.currency_code', rate_day) }}
 ),
 
 final as (

@@ -20,6 +20,7 @@ reps as (
     select rep_id from {{ ref('stg_crm__sales_reps') }}
 ),
 
+{% set rate_day = 'typed_rows.period_start' -%}
 enriched as (
     select
         typed_rows.*,
@@ -29,10 +30,11 @@ enriched as (
                 then {{ crm_rate_to_reporting('typed_rows.currency_code') }}
             else cast(1 as decimal(28, 12))
         end as rate_to_reporting,
+        cast({{ rate_day }} as date) as _rate_date,  -- the day it converts at: what a rate change reaches (D134)
         {{ crm_currency_is_known('typed_rows.currency_code') }} as _currency_is_known,
         reps.rep_id is not null as _rep_found
     from typed_rows
-    {{ crm_join_rates('typed_rows.currency_code', 'typed_rows.period_start') }}
+    {{ crm_join_rates('typed_rows.currency_code', rate_day) }}
     left join reps on typed_rows.rep_id = reps.rep_id
 ),
 

@@ -28,16 +28,18 @@ products as (
     select product_id from {{ ref('stg_crm__products') }}
 ),
 
+{% set rate_day = reporting_date('typed_rows.started_at') -%}
 enriched as (
     select
         typed_rows.*,
         {{ crm_rate_to_reporting('typed_rows.currency_code') }} as rate_to_reporting,
+        cast({{ rate_day }} as date) as _rate_date,  -- the day it converts at: what a rate change reaches (D134)
         {{ crm_currency_is_known('typed_rows.currency_code') }} as _currency_is_known,
         accounts.account_id is not null as _account_found,
         -- when the optional products table is absent, the link cannot be checked
         {{ 'products.product_id is not null' if crm_table_exists('products') else 'true' }} as _product_found
     from typed_rows
-    {{ crm_join_rates('typed_rows.currency_code', reporting_date('typed_rows.started_at')) }}
+    {{ crm_join_rates('typed_rows.currency_code', rate_day) }}
     left join accounts on typed_rows.account_id = accounts.account_id
     left join products on typed_rows.product_id = products.product_id
 ),
