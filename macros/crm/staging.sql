@@ -97,6 +97,10 @@
     {%- if incremental and (changed_key not in key or (columns | selectattr('name', 'equalto', changed_key) | first).data_type != 'varchar') -%}
         {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): incremental needs a text column of the key, got " ~ changed_key) }}
     {%- endif -%}
+    {#- a night deletes and inserts by the config's unique_key the rows it read by changed_key: the same column -#}
+    {%- if incremental and config.get('materialized') == 'incremental' and config.get('unique_key') != changed_key -%}
+        {{ exceptions.raise_compiler_error("crm_typed_rows(" ~ table_name ~ "): the rows are read by " ~ changed_key ~ " but replaced by unique_key " ~ config.get('unique_key') ~ ": pass the same column to crm_incremental_config") }}
+    {%- endif -%}
     with
 
     source_text as (
