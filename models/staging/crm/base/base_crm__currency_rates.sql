@@ -1,8 +1,8 @@
--- Every raw currency_rates row, typed and classified (kept / superseded / quarantined).
+-- Every raw currency_rates row, typed and classified (kept / superseded / quarantined), with its load batch:
+-- an incremental night finds the rates that changed since a money model last ran (D134).
 with
 
 typed_rows as (
-    {#- the load batch of each row: an incremental night finds the rates that changed (D134) -#}
     {{ crm_typed_rows('currency_rates', upper=['currency_code'], required=['rate_to_reporting'], load_batch=true) }}
 ),
 
