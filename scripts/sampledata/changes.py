@@ -3,7 +3,8 @@
     python -m scripts.sampledata.changes --from seeds/sample_crm --out /tmp/night2 --share 0.01
     python -m scripts.pipeline run --incremental --raw-dir /tmp/night2
 
-For every contract table with a one-column key (12 of the 16; three with composite keys are left out),
+For every contract table with a one-column key (12 of the 16; sales expenses, marketing spend and stage
+history, keyed by several columns, are left out; currency rates below),
 the rows picked by a seeded hash of the key are written, in the base file's format and column types:
   - new records: copies of existing rows under a new key (`<key>-<tag>`). Their event dates are the
     copied row's, so in the event tables (activities, e-mail events) they are late-arriving rows;
