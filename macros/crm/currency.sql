@@ -8,6 +8,12 @@
         on {{ currency_expr }} = rates.currency_code
         and cast({{ date_expr }} as date) >= rates.valid_from
         and cast({{ date_expr }} as date) < rates.valid_to
+    {{ crm_join_known_currencies(currency_expr) }}
+{%- endmacro %}
+
+{#- The join that makes `known_currencies` available (the currencies with a kept rate): part of
+    crm_join_rates, and alone where only crm_currency_is_known is needed (an incremental night, D134). -#}
+{% macro crm_join_known_currencies(currency_expr) -%}
     left join (
         select distinct currency_code from {{ ref('stg_crm__currency_rates') }}
     ) as known_currencies

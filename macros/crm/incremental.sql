@@ -174,11 +174,9 @@ inner join (
     on built.currency_code = changed_rates.currency_code
     and (built._rate_date is null or built._rate_date >= changed_rates.first_changed_day)
 union all
-select {{ key }} from {{ this }}
-where _currency_is_known is distinct from (
-    currency_code = '{{ reporting_currency() }}'
-    or currency_code in (select rates.currency_code from {{ ref('stg_crm__currency_rates') }} as rates)
-)
+select built.{{ key }} from {{ this }} as built
+{{ crm_join_known_currencies('built.currency_code') }}
+where built._currency_is_known is distinct from {{ crm_currency_is_known('built.currency_code') }}
     {%- else -%}
 select {{ key }} from {{ this }}
 where exists (
