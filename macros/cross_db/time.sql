@@ -46,9 +46,29 @@
     {{ dbt.datediff(start_date, end_date, 'day') | trim }}
 {%- endmacro %}
 
+{#- The UTC instant (a timestamp without zone) at which a date begins in the reporting time zone. -#}
+{% macro reporting_day_start_utc(date_expr) -%}
+    {{ return(adapter.dispatch('reporting_day_start_utc', 'sales_kpis')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__reporting_day_start_utc(date_expr) -%}
+    cast((cast({{ date_expr }} as timestamp) at time zone '{{ reporting_timezone() }}') at time zone 'UTC' as timestamp)
+{%- endmacro %}
+
+{% macro spark__reporting_day_start_utc(date_expr) -%}
+    to_utc_timestamp(cast({{ date_expr }} as timestamp), '{{ reporting_timezone() }}')
+{%- endmacro %}
+
 {#- The as-of rule of the facts, written once: a UTC timestamp is on or before the end of the as-of date
     in the reporting time zone (its reporting-zone date is not after the as-of date). NULL stays NULL:
-    wrap it in coalesce(..., false) for a flag. -#}
+    wrap it in coalesce(..., false) for a flag.
+    Converting every timestamp to the reporting zone costs a time-zone lookup per row (a fifth of
+    fct_email_messages' CPU at 10 M raw rows, D135), so the rule compares with two constants first:
+    before the as-of date begins (in the zone) is on or before it, from two days later on is after it,
+    and only the timestamps between, about two days of them, are converted. Exact as long as the zone's
+    offset changes by less than a day within two days, which every zone's does. -#}
 {% macro is_on_or_before_as_of(timestamp) -%}
-    ({{ reporting_date(timestamp) }} <= {{ as_of_date() }})
+    ({{ timestamp }} < {{ reporting_day_start_utc(as_of_date()) }}
+        or ({{ timestamp }} < {{ reporting_day_start_utc(dbt.dateadd('day', 2, as_of_date()) | trim) }}
+            and {{ reporting_date(timestamp) }} <= {{ as_of_date() }}))
 {%- endmacro %}

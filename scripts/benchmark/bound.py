@@ -6,6 +6,9 @@ so the compiled relation names resolve), its model relations are dropped, and ev
 SQL runs as `create or replace table / view ... as`, in dependency order, in one connection with the
 profile's DuckDB settings. Models only: no data tests, no seeds (they are in the copy already), no load,
 no dbt start-up or parse. Ephemeral models are part of their dependents' compiled SQL.
+
+Each model's CPU and wall time are kept: dbt's node times overlap on its threads (a model waits for the
+other thread's), so the bound is where the cost of one model's SQL is read.
 """
 
 from __future__ import annotations
@@ -28,11 +31,23 @@ MATERIALIZED = {"table": "table", "incremental": "table", "view": "view"}
 
 
 @dataclass(frozen=True)
+class ModelCost:
+    model: str
+    cpu_s: float
+    wall_s: float
+
+
+@dataclass(frozen=True)
 class Bound:
     wall_s: float
     cpu_s: float
     models: int
     compile_wall_s: float
+    costs: tuple[ModelCost, ...] = ()
+
+    def slowest(self, count: int = 10) -> list[ModelCost]:
+        """The models of most CPU, most first."""
+        return sorted(self.costs, key=lambda c: (-c.cpu_s, c.model))[:count]
 
 
 def models_in_order(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -96,14 +111,19 @@ def run_bound(workspace: Workspace, dbt_vars: dict[str, object]) -> Bound:
             con.execute(f"drop {other} if exists {node['relation_name']}")
         for schema in sorted({(n["database"], n["schema"]) for n in models}):
             con.execute(f'create schema if not exists "{schema[0]}"."{schema[1]}"')
+        costs = []
         cpu, wall = time.process_time(), time.perf_counter()
         for node in models:
             kind = MATERIALIZED[node["config"]["materialized"]]
             sql = node["compiled_code"].strip().rstrip(";")
+            model_cpu, model_wall = time.process_time(), time.perf_counter()
             con.execute(f"create or replace {kind} {node['relation_name']} as (\n{sql}\n)")
+            costs.append(
+                ModelCost(node["name"], time.process_time() - model_cpu, time.perf_counter() - model_wall)
+            )
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     finally:
         con.close()
     database.unlink(missing_ok=True)
     database.with_suffix(".duckdb.wal").unlink(missing_ok=True)
-    return Bound(wall_s=wall, cpu_s=cpu, models=len(models), compile_wall_s=compile_wall)
+    return Bound(wall_s=wall, cpu_s=cpu, models=len(models), compile_wall_s=compile_wall, costs=tuple(costs))

@@ -218,6 +218,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "cpu_s": round(bound.cpu_s, 2),
             "models": bound.models,
             "compile_wall_s": round(bound.compile_wall_s, 2),
+            "slowest_models": [
+                {"model": c.model, "cpu_s": round(c.cpu_s, 2), "wall_s": round(c.wall_s, 2)}
+                for c in bound.slowest()
+            ],
             "note": "models only: compiled SQL run as create table/view in one DuckDB connection "
             "(no data tests, no load, no dbt start-up)",
         }

@@ -112,6 +112,8 @@ def format_report(result: dict[str, Any]) -> str:
                 "",
             )
         )
+        for cost in bound.get("slowest_models") or []:
+            rows.append((f"  {cost.get('model')}", _num(cost.get("wall_s")), _num(cost.get("cpu_s")), ""))
     lines += _table(rows, ("phase", "wall s", "cpu s", "peak RSS MiB"))
     lines += [
         "",

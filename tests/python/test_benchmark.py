@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.benchmark.bound import models_in_order
+from scripts.benchmark.bound import Bound, ModelCost, models_in_order
 from scripts.benchmark.incremental import NOT_AVAILABLE
 from scripts.benchmark.latency import percentile
 from scripts.benchmark.measure import TreeSampler, process_tree, read_stat, run_measured
@@ -73,6 +73,18 @@ def test_models_run_after_their_parents_and_ephemeral_ones_are_left_out() -> Non
     order = [n["name"] for n in models_in_order({"nodes": nodes})]
     assert sorted(order) == ["fct", "kpi", "other", "stg"]
     assert order.index("stg") < order.index("fct") < order.index("kpi")
+
+
+def test_the_bound_names_its_models_of_most_cpu_first() -> None:
+    costs = (
+        ModelCost("a", 1.0, 0.6),
+        ModelCost("b", 3.0, 1.5),
+        ModelCost("c", 2.0, 1.0),
+        ModelCost("d", 3.0, 2.0),
+    )
+    bound = Bound(wall_s=5.1, cpu_s=9.0, models=4, compile_wall_s=1.0, costs=costs)
+    assert [c.model for c in bound.slowest(3)] == ["b", "d", "c"]  # equal CPU: by name
+    assert Bound(wall_s=0.0, cpu_s=0.0, models=0, compile_wall_s=0.0).slowest() == []
 
 
 def test_models_in_order_refuses_a_cycle() -> None:
@@ -238,7 +250,12 @@ def test_the_report_prints_every_part() -> None:
                 "changed_rows": 98_765,
                 "phases": {"load": {"wall_s": 2.0, "cpu_s": 3.0}, "build": {"wall_s": 30.0, "cpu_s": 33.0}},
             },
-            "bound": {"wall_s": 100.0, "cpu_s": 150.0, "models": 90},
+            "bound": {
+                "wall_s": 100.0,
+                "cpu_s": 150.0,
+                "models": 90,
+                "slowest_models": [{"model": "fct_email_messages", "cpu_s": 6.5, "wall_s": 3.4}],
+            },
             "latency_repeats": 20,
             "kpi_latency_ms": {"kpi_scorecard": {"p50": 12.0, "p95": 30.5, "rows": 216}},
             "raw_rows_by_table": {"accounts": 220_000},
@@ -251,6 +268,7 @@ def test_the_report_prints_every_part() -> None:
     assert "incremental / full: 0.10" in text  # 45 / 450 CPU s
     assert "incremental night, 98,765 changed rows" in text
     assert NOT_AVAILABLE not in text
+    assert any(line.split() == ["fct_email_messages", "3.4", "6.5"] for line in text.splitlines()), text
     assert NOT_AVAILABLE in format_report({**result, "incremental": None, "incremental_note": NOT_AVAILABLE})
     for expected in (
         "full nightly run",
