@@ -42,6 +42,10 @@ log = logging.getLogger("pipeline.validate")
 
 MONTHS_OK = "ok"
 NULL_GRAIN_VALUE = "<NULL>"
+# What GX computes for each expectation: BASIC has the counts and the first unexpected values a failure is
+# reported with; SUMMARY (GX's default) adds value counts and row indexes of them, which nothing here reads
+# and which cost about a fifth of the validation step at 10 M raw rows (D135).
+RESULT_FORMAT = "BASIC"
 
 
 @dataclass
@@ -391,7 +395,9 @@ def validate_build(
             batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
                 "all_rows"
             )
-            result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+            result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+                suite, result_format=RESULT_FORMAT
+            )
             saved[name] = result.to_json_dict()
             record_suite_result(report, name, result, rows, input_rows, inputs_with_rows)
             if on_suite_done:

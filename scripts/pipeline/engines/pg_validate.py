@@ -27,6 +27,7 @@ from scripts.pipeline.engines.pg_connect import PgSettings
 from scripts.pipeline.validate import (
     MONTHS_OK,
     NULL_GRAIN_VALUE,
+    RESULT_FORMAT,
     ExpectationFailure,
     ValidationReport,
     _expectations,
@@ -197,6 +198,10 @@ def _validate_model(
         )
     )
     asset = source.add_table_asset(name=name, table_name=name, schema_name=SCRATCH_SCHEMA)
-    result = asset.add_batch_definition_whole_table("all_rows").get_batch().validate(suite)
+    result = (
+        asset.add_batch_definition_whole_table("all_rows")
+        .get_batch()
+        .validate(suite, result_format=RESULT_FORMAT)
+    )
     saved[name] = result.to_json_dict()
     record_suite_result(report, name, result, rows, input_rows, inputs_with_rows)
