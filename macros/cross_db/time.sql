@@ -46,17 +46,10 @@
     {{ dbt.datediff(start_date, end_date, 'day') | trim }}
 {%- endmacro %}
 
-{#- The UTC instant (a timestamp without zone) at which a date begins in the reporting time zone. -#}
+{#- The UTC instant (a timestamp without zone) at which a date begins in the reporting time zone
+    (local_to_utc, macros/crm/parse.sql, of its midnight). -#}
 {% macro reporting_day_start_utc(date_expr) -%}
-    {{ return(adapter.dispatch('reporting_day_start_utc', 'sales_kpis')(date_expr)) }}
-{%- endmacro %}
-
-{% macro default__reporting_day_start_utc(date_expr) -%}
-    cast((cast({{ date_expr }} as timestamp) at time zone '{{ reporting_timezone() }}') at time zone 'UTC' as timestamp)
-{%- endmacro %}
-
-{% macro spark__reporting_day_start_utc(date_expr) -%}
-    to_utc_timestamp(cast({{ date_expr }} as timestamp), '{{ reporting_timezone() }}')
+    {{ local_to_utc('cast(' ~ date_expr ~ ' as timestamp)', reporting_timezone()) }}
 {%- endmacro %}
 
 {#- The as-of rule of the facts, written once: a UTC timestamp is on or before the end of the as-of date
