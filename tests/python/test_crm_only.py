@@ -164,10 +164,10 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 def test_build_and_every_data_test_pass(built: tuple[str, Scenario, BuiltScenario]) -> None:
     name, scenario, result = built
     assert result.dbt.ok, f"{name}: " + "\n".join(result.dbt.failures)
-    # the whole data-test suite ran: 285 data tests since D131 (2026-12-03; 301 after D128, 355 after D124,
-    # 607 before)
+    # the whole data-test suite ran: 247 data tests since D137 (2026-12-04; 285 after D131, 301 after D128,
+    # 355 after D124, 607 before)
     counts = result.dbt.counts
-    assert counts["success"] > 50 and counts["pass"] + counts["warn"] > 275, counts
+    assert counts["success"] > 50 and counts["pass"] + counts["warn"] > 235, counts
     assert sorted(result.load.rows) == sorted(scenario.tables)
 
 

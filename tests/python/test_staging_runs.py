@@ -15,6 +15,7 @@ Row accounting (raw = staged + superseded + soft-deleted + quarantined) must hol
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -223,6 +224,22 @@ def test_messy_build_and_tests_pass(messy: StagingRun) -> None:
     # raw-data source tests may warn (that is their job); staging tests must not fail
     assert messy.dbt.ok, messy.dbt.failures
     assert messy.dbt.counts["warn"] > 0
+
+
+@pytest.mark.parametrize("scenario", ["messy", "clean_parquet"])
+def test_the_quarantine_warning_counts_every_quarantined_row(
+    runs: dict[str, StagingRun], scenario: str
+) -> None:
+    """The warning test that replaced the raw tables' key, parse and label tests (D137) reports one row
+    per quarantined raw row, and passes on a clean export."""
+    run = runs[scenario]
+    quarantined = run.query("select count(*) from intermediate.int_raw_rows_quarantined")[0][0]
+    warned = re.findall(r"\bWARN (\d+) +assert_no_raw_rows_quarantined\b", run.log_text)
+    passed = re.search(r"\bPASS +assert_no_raw_rows_quarantined\b", run.log_text)
+    if scenario == "messy":
+        assert quarantined > 50 and warned and int(warned[-1]) == quarantined, (quarantined, warned)
+    else:
+        assert quarantined == 0 and passed and not warned, (quarantined, warned)
 
 
 def test_messy_injections_land_where_the_manifest_says(messy: StagingRun) -> None:
