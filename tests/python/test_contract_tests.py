@@ -84,7 +84,7 @@ def appended() -> duckdb.DuckDBPyConnection:
         [
             ["A1", "2024-01-01", "smb", None],
             ["A1", "2024-01-01", "smb", None],  # an old duplicate: tested on its own night
-            ["A2", "01/13/2024", "bogus", None],  # an old wrong label and an old unparseable time
+            ["A2", "01/13/2024", "bogus", None],  # an old wrong label
             [None, "2024-01-01", "smb", None],  # an old row without a key
             ["A3", "2023-06-01", "smb", None],
             ["A3", "2023-06-01", "smb", None],  # an old duplicate of a key that gets a new row ...
