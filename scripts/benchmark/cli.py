@@ -30,7 +30,7 @@ import duckdb
 from scripts.benchmark.bound import run_bound
 from scripts.benchmark.incremental import NOT_AVAILABLE, run_incremental
 from scripts.benchmark.latency import REPEATS, kpi_latency
-from scripts.benchmark.measure import load_average, run_measured
+from scripts.benchmark.measure import cpu_model, load_average, reference_cpu_s, run_measured
 from scripts.benchmark.nightly import Workspace, run_full
 from scripts.benchmark.report import SCHEMA_VERSION, derived, format_report
 from scripts.contract import PROJECT_ROOT
@@ -180,7 +180,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
             "cpus": os.cpu_count(),
+            "cpu_model": cpu_model(),
             "load_before": [round(x, 2) for x in load_average()],
+            "reference_cpu_s_before": round(reference_cpu_s(), 3),
             "python": platform.python_version(),
             "duckdb": duckdb.__version__,
         },
@@ -240,6 +242,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["incremental"] = run_incremental(workspace, data, work)
         result.pop("incremental_note")
     result["machine"]["load_after"] = [round(x, 2) for x in load_average()]
+    result["machine"]["reference_cpu_s_after"] = round(reference_cpu_s(), 3)
     return derived(result)
 
 

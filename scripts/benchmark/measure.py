@@ -180,3 +180,41 @@ def run_measured(
 def load_average() -> tuple[float, float, float]:
     """The 1, 5 and 15 minute load averages (what `uptime` shows)."""
     return os.getloadavg()
+
+
+# The same work on every machine: a hash aggregate, casts to text and hashing over 10 M integers, on one
+# DuckDB thread. Its CPU time says how fast this machine was when a benchmark ran, so runs made on different
+# machines of one kind, or on different days, can be compared (seen: the same SF1 night 177 and 298 s of CPU
+# on two machines of the same kind).
+REFERENCE_QUERY = (
+    "select count(distinct i % 1000003), sum(length(cast(i as varchar))), sum(hash(i) % 1000) "
+    "from range(10000000) as t (i)"
+)
+
+
+def reference_cpu_s(repeats: int = 3) -> float:
+    """CPU seconds of REFERENCE_QUERY in a new in-memory DuckDB on one thread: the fastest of `repeats`
+    (the least disturbed by the machine's neighbours)."""
+    import duckdb
+
+    with duckdb.connect(":memory:") as con:
+        con.execute("set threads = 1")
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.process_time()
+            con.execute(REFERENCE_QUERY).fetchall()
+            best = min(best, time.process_time() - started)
+    return best
+
+
+def cpu_model() -> str:
+    """The processor's name from /proc/cpuinfo ('unknown' where there is none)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "unknown"
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and value.strip():
+            return value.strip()
+    return "unknown"

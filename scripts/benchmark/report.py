@@ -83,8 +83,15 @@ def format_report(result: dict[str, Any]) -> str:
         f"Benchmark at scale {result.get('scale')} ({_num(result.get('raw_rows'), 0)} raw rows, "
         f"{result.get('format')}), load average before/after: "
         f"{_load(result, 'load_before')} / {_load(result, 'load_after')} on {cpus} CPUs",
-        "",
     ]
+    machine = result.get("machine") or {}
+    if machine.get("reference_cpu_s_before") is not None:
+        before, after = machine.get("reference_cpu_s_before"), machine.get("reference_cpu_s_after")
+        lines.append(
+            f"Machine: {machine.get('cpu_model', 'unknown')}; reference query (the same work on any machine) "
+            f"{_num(before, 2)} / {_num(after, 2)} s of CPU before/after"
+        )
+    lines.append("")
     rows: list[tuple[str, ...]] = []
     generation = result.get("generation") or {}
     if generation and not generation.get("reused"):

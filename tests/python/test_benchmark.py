@@ -14,10 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from scripts.benchmark import measure
 from scripts.benchmark.bound import Bound, ModelCost, models_in_order
 from scripts.benchmark.incremental import NOT_AVAILABLE
 from scripts.benchmark.latency import percentile
-from scripts.benchmark.measure import TreeSampler, process_tree, read_stat, run_measured
+from scripts.benchmark.measure import (
+    TreeSampler,
+    cpu_model,
+    process_tree,
+    read_stat,
+    reference_cpu_s,
+    run_measured,
+)
 from scripts.benchmark.nightly import dbt_breakdown, layer_of, log_since, parse_kind
 from scripts.benchmark.report import derived, format_report, ratio
 
@@ -221,13 +229,32 @@ def test_run_measured_counts_the_cpu_of_grandchildren(tmp_path: Path) -> None:
     assert measured.wall_s >= 0.6
 
 
+def test_the_reference_query_counts_the_cpu_of_its_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's gauge is CPU seconds of real work: four times the rows cost well over twice the CPU
+    (CPU time, so a busy neighbour does not change it much)."""
+    light = reference_cpu_s(repeats=1)
+    assert light > 0.02
+    heavier = measure.REFERENCE_QUERY.replace("range(10000000)", "range(40000000)")
+    assert heavier != measure.REFERENCE_QUERY
+    monkeypatch.setattr(measure, "REFERENCE_QUERY", heavier)
+    assert reference_cpu_s(repeats=1) > 2 * light
+    assert cpu_model()
+
+
 def test_the_report_prints_every_part() -> None:
     result = derived(
         {
             "scale": 1.0,
             "format": "parquet",
             "raw_rows": 10_000_000,
-            "machine": {"cpus": 2, "load_before": [0.5, 0.4, 0.3], "load_after": [1.5, 1.0, 0.5]},
+            "machine": {
+                "cpus": 2,
+                "cpu_model": "Test CPU 9000",
+                "load_before": [0.5, 0.4, 0.3],
+                "load_after": [1.5, 1.0, 0.5],
+                "reference_cpu_s_before": 0.812,
+                "reference_cpu_s_after": 0.9,
+            },
             "generation": {"reused": False, "wall_s": 60.0, "cpu_s": 100.0, "peak_rss_mb": 1500},
             "full": {
                 "wall_s": 300.0,
@@ -264,6 +291,7 @@ def test_the_report_prints_every_part() -> None:
     text = format_report(result)
     assert "10,000,000 raw rows" in text
     assert "0.50 0.40 0.30 / 1.50 1.00 0.50 on 2 CPUs" in text
+    assert "Machine: Test CPU 9000; reference query (the same work on any machine) 0.81 / 0.90 s" in text
     assert "CPU of the full run / lower bound: 3.00" in text
     assert "incremental / full: 0.10" in text  # 45 / 450 CPU s
     assert "incremental night, 98,765 changed rows" in text
