@@ -5,6 +5,9 @@ Linux /proc only (no extra dependency). CPU comes from the kernel's accounting o
 pipeline, generator workers). Peak memory is sampled: a background thread sums the resident memory of the
 command and all its descendants every SAMPLE_SECONDS, so a peak shorter than that can be missed. The
 sampler also records the tree's cumulative CPU over time, which lets a caller split CPU by phase.
+
+And the machine itself: its CPU model, and the CPU time of a fixed DuckDB query (reference_cpu_s), so runs
+made on different machines or days can be compared.
 """
 
 from __future__ import annotations
