@@ -210,10 +210,10 @@ def reference_cpu_s(repeats: int = 3) -> float:
     return best
 
 
-def cpu_model() -> str:
-    """The processor's name from /proc/cpuinfo ('unknown' where there is none)."""
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The processor's name from `cpuinfo` ('unknown' where there is none)."""
     try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "unknown"
     for line in text.splitlines():

@@ -238,7 +238,18 @@ def test_the_reference_query_counts_the_cpu_of_its_work(monkeypatch: pytest.Monk
     assert heavier != measure.REFERENCE_QUERY
     monkeypatch.setattr(measure, "REFERENCE_QUERY", heavier)
     assert reference_cpu_s(repeats=1) > 2 * light
-    assert cpu_model()
+
+
+def test_the_cpu_model_is_read_from_cpuinfo(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel\t\t: 1\nmodel name\t: AMD EPYC 7B13\n",
+        encoding="utf-8",
+    )
+    assert cpu_model(cpuinfo) == "AMD EPYC 7B13"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: \nmodel\t\t: 1\n", encoding="utf-8")
+    assert cpu_model(cpuinfo) == "unknown"
+    assert cpu_model(tmp_path / "missing") == "unknown"
 
 
 def test_the_report_prints_every_part() -> None:
